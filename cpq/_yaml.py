@@ -1,0 +1,424 @@
+"""Safe YAML reading with source locations, shared by rulesets and price books.
+
+``parse_yaml`` turns text into plain Python data (dicts, lists, str, int, bool, ``Decimal``,
+``date``, ``None``; never ``float``) plus a :class:`LocationIndex` that maps every data path to
+its line and column. It never constructs arbitrary objects (only the YAML core tags are
+accepted), reports duplicate keys, bounds the work an alias bomb can cause, and flags the YAML 1.1
+spellings that silently change meaning (``no`` read as false, ``0132`` read as octal 90).
+
+Example:
+    >>> doc, issues = parse_yaml("a: 1\\nb: [x, 2.50]\\n", "f.yaml")
+    >>> doc.data
+    {'a': 1, 'b': ['x', Decimal('2.50')]}
+    >>> str(doc.index.locate(("b", 1)))
+    'f.yaml:2:8'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from cpq.errors import Issue, SourceLocation
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_NESTING",
+    "MAX_NODES",
+    "LocationIndex",
+    "Path_",
+    "YamlDocument",
+    "format_path",
+    "parse_yaml",
+    "read_yaml_file",
+]
+
+Path_ = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""Files larger than this are refused with ``file-too-large``."""
+MAX_NODES = 1_000_000
+"""More YAML nodes than this (counting every alias expansion) gives ``yaml-too-complex``."""
+MAX_NESTING = 64
+"""Deeper nesting than this gives ``yaml-too-deep``."""
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+
+_PLAIN_BOOLS = {"true", "false"}
+_OCTAL_LIKE = re.compile(r"^[-+]?0[0-9_]+$")
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
+
+
+class _TooComplex(Exception):
+    pass
+
+
+class _TooDeep(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    line: int  # 0-based
+    column: int  # 0-based, start of the content (inside quotes)
+    key_line: int
+    key_column: int
+    raw: str | None  # text of a plain scalar that YAML resolved to a non-string
+    style: str | None
+
+
+@dataclass
+class LocationIndex:
+    """Maps data paths (tuples of keys and indexes) to where they were written."""
+
+    file: str
+    entries: dict[Path_, _Entry] = field(default_factory=dict)
+
+    def _nearest(self, path: Path_) -> tuple[Path_, _Entry | None]:
+        p = tuple(path)
+        while p and p not in self.entries:
+            p = p[:-1]
+        return p, self.entries.get(p)
+
+    def locate(self, path: Path_, *, key: bool = False) -> SourceLocation:
+        """Location of the value at ``path`` (or of its key), else of the nearest parent."""
+        found, entry = self._nearest(path)
+        dotted = format_path(path)
+        if entry is None:
+            return SourceLocation(self.file, 1, 1, dotted)
+        if key and found == tuple(path):
+            return SourceLocation(self.file, entry.key_line + 1, entry.key_column + 1, dotted)
+        return SourceLocation(self.file, entry.line + 1, entry.column + 1, dotted)
+
+    def raw(self, path: Path_) -> str | None:
+        """The source text of a plain scalar that YAML did not read as a string."""
+        entry = self.entries.get(tuple(path))
+        return entry.raw if entry else None
+
+    def exists(self, path: Path_) -> bool:
+        """Whether ``path`` was written in the file."""
+        return tuple(path) in self.entries
+
+
+def format_path(path: Path_) -> str:
+    """``('rules', 3, 'when')`` -> ``'rules[3].when'``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+@dataclass
+class YamlDocument:
+    """Plain data read from one YAML file, with its location index."""
+
+    data: Any
+    file: str
+    index: LocationIndex
+    text: str = ""
+
+
+class _Builder:
+    def __init__(self, file: str, max_nodes: int, issues: list[Issue]) -> None:
+        self.index = LocationIndex(file)
+        self.file = file
+        self.max_nodes = max_nodes
+        self.visits = 0
+        self.issues = issues
+        self.constructor = yaml.SafeLoader("")
+
+    def loc(self, node: Node) -> SourceLocation:
+        return SourceLocation(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def record(self, path: Path_, node: Node, key_node: Node | None, raw: str | None) -> None:
+        col = node.start_mark.column
+        style = node.style if isinstance(node, ScalarNode) else None
+        if style in ("'", '"'):
+            col += 1
+        kn = key_node or node
+        self.index.entries[path] = _Entry(
+            node.start_mark.line,
+            col,
+            kn.start_mark.line,
+            kn.start_mark.column,
+            raw,
+            style,
+        )
+
+    def build(self, node: Node, path: Path_, depth: int, key_node: Node | None = None) -> Any:
+        self.visits += 1
+        if self.visits > self.max_nodes:
+            raise _TooComplex
+        if depth > MAX_NESTING:
+            raise _TooDeep
+        if isinstance(node, ScalarNode):
+            value, raw = self.scalar(node)
+            self.record(path, node, key_node, raw)
+            return value
+        self.record(path, node, key_node, None)
+        if isinstance(node, SequenceNode):
+            if node.tag not in (_SEQ,):
+                self.unsupported_tag(node)
+            return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            if node.tag not in (_MAP,):
+                self.unsupported_tag(node)
+            return self.mapping(node, path, depth)
+        raise _TooComplex  # pragma: no cover - composer only yields the three node kinds
+
+    def unsupported_tag(self, node: Node) -> None:
+        self.issues.append(
+            Issue(
+                "yaml-syntax",
+                f"the YAML tag '{node.tag}' is not supported here",
+                self.loc(node),
+                "remove the tag; cpq reads plain YAML only",
+            )
+        )
+
+    def mapping(self, node: MappingNode, path: Path_, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        first_seen: dict[str, Node] = {}
+        merged: list[tuple[str, Any]] = []
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self.issues.append(
+                    Issue(
+                        "yaml-syntax",
+                        "a key must be a plain word, not a list or mapping",
+                        self.loc(key_node),
+                    )
+                )
+                continue
+            if key_node.tag == _MERGE:
+                merged.extend(self.merge_sources(value_node, path, depth))
+                continue
+            key = key_node.value
+            if key in first_seen:
+                prev = first_seen[key]
+                self.issues.append(
+                    Issue(
+                        "duplicate-key",
+                        f"the key '{key}' appears twice in the same mapping "
+                        f"(first at line {prev.start_mark.line + 1}); YAML would silently keep "
+                        "only the last one",
+                        self.loc(key_node),
+                        "remove or rename one of them",
+                    )
+                )
+            first_seen[key] = key_node
+            out[key] = self.build(value_node, (*path, key), depth + 1, key_node)
+        for key, value in merged:
+            out.setdefault(key, value)
+        return out
+
+    def merge_sources(self, node: Node, path: Path_, depth: int) -> list[tuple[str, Any]]:
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        pairs: list[tuple[str, Any]] = []
+        for src in sources:
+            if not isinstance(src, MappingNode):
+                self.issues.append(
+                    Issue("yaml-syntax", "a merge key '<<' needs a mapping", self.loc(src))
+                )
+                continue
+            built = self.mapping(src, path, depth + 1)
+            pairs.extend(built.items())
+        return pairs
+
+    def scalar(self, node: ScalarNode) -> tuple[Any, str | None]:
+        tag = node.tag
+        text = node.value
+        if tag == _STR:
+            return text, None
+        if tag == _NULL:
+            return None, text
+        if tag == _BOOL:
+            if text.lower() not in _PLAIN_BOOLS:
+                self.issues.append(
+                    Issue(
+                        "yaml-coercion",
+                        f"'{text}' is read as a yes/no value by YAML 1.1 but as text by YAML 1.2",
+                        self.loc(node),
+                        f"write true or false, or '{text}' in quotes if you mean the text",
+                    )
+                )
+            return text.lower() in ("true", "yes", "on", "y"), text
+        if tag == _INT:
+            if _OCTAL_LIKE.match(text) or _SEXAGESIMAL.match(text):
+                self.issues.append(
+                    Issue(
+                        "yaml-coercion",
+                        f"YAML 1.1 reads {text} as the number "
+                        f"{self.constructor.construct_yaml_int(node)}, not as written",
+                        self.loc(node),
+                        f"put it in quotes ('{text}') if it is a code, or drop the leading zero",
+                    )
+                )
+            return int(self.constructor.construct_yaml_int(node)), text
+        if tag == _FLOAT:
+            if _SEXAGESIMAL.match(text):
+                self.issues.append(
+                    Issue(
+                        "yaml-coercion",
+                        f"YAML 1.1 reads {text} as a base-60 number",
+                        self.loc(node),
+                        f"put it in quotes ('{text}')",
+                    )
+                )
+            try:
+                return Decimal(text.replace("_", "")), text
+            except InvalidOperation:
+                return text, text
+        if tag == _TIMESTAMP:
+            try:
+                value: date | datetime = self.constructor.construct_yaml_timestamp(node)
+            except ValueError:
+                return text, text
+            return value, text
+        self.unsupported_tag(node)
+        return text, text
+
+
+def parse_yaml(
+    text: str | bytes,
+    file: str,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_nodes: int = MAX_NODES,
+) -> tuple[YamlDocument | None, list[Issue]]:
+    """Read one YAML document safely.
+
+    Returns the document (or ``None`` when nothing usable could be read) and every issue found.
+    Never raises on bad input.
+
+    Example:
+        >>> _, issues = parse_yaml("a: 1\\na: 2\\n", "f.yaml")
+        >>> print(issues[0])
+        f.yaml:2:1: duplicate-key: the key 'a' appears twice in the same mapping (first at line 1); YAML would silently keep only the last one (remove or rename one of them)
+    """
+    issues: list[Issue] = []
+    if isinstance(text, bytes):
+        if len(text) > max_bytes:
+            return None, [_too_large(file, len(text), max_bytes)]
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            return None, [
+                Issue(
+                    "file-encoding",
+                    f"the file is not UTF-8 text (byte {exc.start} cannot be read)",
+                    SourceLocation(file, 1, 1),
+                    "save the file as UTF-8",
+                )
+            ]
+    elif len(text) > max_bytes:
+        return None, [_too_large(file, len(text), max_bytes)]
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = SourceLocation(file, mark.line + 1, mark.column + 1) if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem and "expected a single document" in exc.context:
+            problem = "the file holds more than one YAML document ('---'); use one per file"
+        return None, [Issue("yaml-syntax", _plain(problem), loc, _syntax_hint(problem))]
+    except yaml.YAMLError as exc:
+        loc = None
+        pos = getattr(exc, "position", None)
+        if isinstance(pos, int):
+            line = text.count("\n", 0, pos) + 1
+            col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+            loc = SourceLocation(file, line, col)
+        reason = getattr(exc, "reason", None) or "the file cannot be read as YAML"
+        return None, [Issue("yaml-syntax", _plain(str(reason)), loc, "remove control characters")]
+    except RecursionError:
+        return None, [_too_deep(file)]
+    if node is None:
+        return YamlDocument(None, file, LocationIndex(file), text), issues
+    builder = _Builder(file, max_nodes, issues)
+    try:
+        data = builder.build(node, (), 0)
+    except _TooComplex:
+        return None, [
+            Issue(
+                "yaml-too-complex",
+                f"the file expands to more than {max_nodes:,} YAML nodes "
+                "(too many aliases or a far too large file)",
+                SourceLocation(file, 1, 1),
+                "avoid nesting anchors and aliases (&name / *name)",
+            )
+        ]
+    except (_TooDeep, RecursionError):
+        return None, [_too_deep(file)]
+    return YamlDocument(data, file, builder.index, text), issues
+
+
+def read_yaml_file(
+    path: Path, display: str | None = None
+) -> tuple[YamlDocument | None, list[Issue]]:
+    """Read and parse a YAML file; unreadable files become issues, not exceptions."""
+    name = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [_too_large(name, size, MAX_FILE_BYTES)]
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, [Issue("file-not-found", f"there is no file '{name}'", None)]
+    except IsADirectoryError:
+        return None, [Issue("file-not-found", f"'{name}' is a folder, not a file", None)]
+    except OSError as exc:
+        return None, [Issue("file-not-found", f"'{name}' cannot be read: {exc.strerror}", None)]
+    return parse_yaml(raw, name)
+
+
+def _too_large(file: str, size: int, limit: int) -> Issue:
+    return Issue(
+        "file-too-large",
+        f"the file has {size:,} bytes; the limit is {limit:,}",
+        SourceLocation(file, 1, 1),
+        "split it into several files with 'include'",
+    )
+
+
+def _too_deep(file: str) -> Issue:
+    return Issue(
+        "yaml-too-deep",
+        f"the YAML nests deeper than {MAX_NESTING} levels",
+        SourceLocation(file, 1, 1),
+        "flatten the structure",
+    )
+
+
+def _plain(problem: str) -> str:
+    return problem.replace("\n", " ").strip()
+
+
+def _syntax_hint(problem: str) -> str | None:
+    if "\t" in problem or "tab" in problem:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in problem:
+        return "put a space after ':' or quote text that contains ': '"
+    if "could not find expected ':'" in problem:
+        return "check the indentation and that every key ends with ':'"
+    if "found character that cannot start any token" in problem:
+        return "quote values that start with '@', '`', '%' or '*'"
+    return None

@@ -1,0 +1,18 @@
+"""Command-line interface: ``cpq lint|schema|...``.
+
+Each command lives in its own module and registers itself on :data:`cpq.cli._app.app`.
+"""
+
+from __future__ import annotations
+
+from cpq.cli._app import app
+
+# Command modules register themselves on import (one line per module).
+from cpq.cli import lint as _lint  # noqa: F401, E402
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``cpq`` console script."""
+    app()
