@@ -1,0 +1,1 @@
+"""``cpq lint``: check rulesets (and price books) and report every problem."""
