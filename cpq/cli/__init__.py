@@ -7,6 +7,7 @@ from __future__ import annotations
 
 # Command modules register themselves on import (one line per module).
 from cpq.cli import lint as _lint  # noqa: F401
+from cpq.cli import schema as _schema  # noqa: F401
 from cpq.cli._app import app
 
 __all__ = ["app", "main"]

@@ -61,7 +61,10 @@ from cpq.ruleset.schema import (
 )
 from cpq.ruleset.typecheck import ExprChecker
 
-__all__ = ["SYNTAX_CODES", "check_ruleset", "display_path", "find_entry_file", "load_ruleset"]
+__all__ = [
+    "SYNTAX_CODES",
+    "check_library",
+    "check_ruleset", "display_path", "find_entry_file", "load_ruleset"]
 
 SYNTAX_CODES = frozenset(
     {
@@ -1037,6 +1040,20 @@ def check_ruleset(path: str | os.PathLike[str]) -> tuple[Ruleset | None, list[Is
     unit = loader.load_file(entry, (), "product")
     ruleset = _Resolver(loader).run(unit) if unit is not None else None
     return ruleset, list(loader.issues.sorted())
+
+
+def check_library(path: str | os.PathLike[str]) -> list[Issue]:
+    """Check a shared library file on its own (as if a product included it). Never raises."""
+    p = Path(path)
+    if not p.is_file():
+        return [Issue("file-not-found", f"there is no file '{path}'")]
+    loader = _Loader()
+    entry = p.resolve()
+    loader.loaded.add(entry)
+    unit = loader.load_file(entry, (), "library")
+    if unit is not None:
+        _Resolver(loader).run(unit)
+    return list(loader.issues.sorted())
 
 
 def load_ruleset(path: str | os.PathLike[str]) -> Ruleset:

@@ -1,0 +1,5 @@
+"""``python -m cpq.cli``."""
+
+from cpq.cli import main
+
+main()

@@ -1,0 +1,48 @@
+"""``cpq schema``: write the JSON Schema of ruleset (and price book) files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cpq.cli._app import app
+
+
+def schema_for(kind: str) -> dict[str, Any]:
+    """The JSON Schema of a file kind: ``ruleset`` or ``prices``."""
+    if kind == "ruleset":
+        from cpq.ruleset.schema import ruleset_json_schema
+
+        return ruleset_json_schema()
+    if kind == "prices":
+        try:
+            from cpq.pricing import price_book_json_schema  # type: ignore[attr-defined]
+        except ImportError as exc:  # pragma: no cover - pricing is part of the package
+            raise typer.BadParameter("price books are not available") from exc
+        result: dict[str, Any] = price_book_json_schema()
+        return result
+    raise typer.BadParameter("use ruleset or prices", param_hint="--kind")
+
+
+@app.command("schema")
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+    kind: Annotated[str, typer.Option(help="ruleset or prices.")] = "ruleset",
+) -> None:
+    """Write the JSON Schema of the ruleset format, for editor completion and checks.
+
+    Point a YAML language server at it with a first line like
+    ``# yaml-language-server: $schema=../schema/ruleset.schema.json``.
+    """
+    text = json.dumps(schema_for(kind), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
