@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from cpq._yaml import Path_, YamlDocument, read_yaml_file
+from cpq._yaml import Path_, YamlDocument, gc_paused, read_yaml_file
 from cpq.errors import (
     Issue,
     IssueCollector,
@@ -1037,8 +1037,9 @@ def check_ruleset(path: str | os.PathLike[str]) -> tuple[Ruleset | None, list[Is
     loader = _Loader()
     entry = entry.resolve()
     loader.loaded.add(entry)
-    unit = loader.load_file(entry, (), "product")
-    ruleset = _Resolver(loader).run(unit) if unit is not None else None
+    with gc_paused():
+        unit = loader.load_file(entry, (), "product")
+        ruleset = _Resolver(loader).run(unit) if unit is not None else None
     return ruleset, list(loader.issues.sorted())
 
 
