@@ -19,10 +19,10 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import stats, timeit, write_result  # noqa: E402
+from _common import stats, timeit, write_result
 
-from cpq._yaml import parse_yaml  # noqa: E402
-from cpq.ruleset import load_ruleset  # noqa: E402
+from cpq._yaml import parse_yaml
+from cpq.ruleset import load_ruleset
 
 TARGET_S = 2.0
 
@@ -118,13 +118,19 @@ def main() -> None:
     }
     path = write_result("loader", result)
     print(f"generated ruleset: 2,000 attributes, 5,000 rules, {len(text):,} bytes")
-    print(f"  load_ruleset (read + validate + resolve): median {med_load:.0f} ms "
-          f"(target < {TARGET_S * 1000:.0f} ms: {'met' if result['meets_target'] else 'NOT met'})")
+    print(
+        f"  load_ruleset (read + validate + resolve): median {med_load:.0f} ms "
+        f"(target < {TARGET_S * 1000:.0f} ms: {'met' if result['meets_target'] else 'NOT met'})"
+    )
     print(f"  of which YAML read with locations:        median {stats(read)['median_ms']:.0f} ms")
-    print(f"  baseline yaml.safe_load of the same text:  median {med_base:.0f} ms "
-          f"(cpq/baseline = {result['ratio_vs_safe_load']}x)")
-    print(f"  baseline yaml.load(CSafeLoader), libyaml:   median {stats(cbase)['median_ms']:.0f} ms "
-          f"(cpq/baseline = {result['ratio_vs_csafe_load']}x)")
+    print(
+        f"  baseline yaml.safe_load of the same text:  median {med_base:.0f} ms "
+        f"(cpq/baseline = {result['ratio_vs_safe_load']}x)"
+    )
+    print(
+        f"  baseline yaml.load(CSafeLoader), libyaml:   median {stats(cbase)['median_ms']:.0f} ms "
+        f"(cpq/baseline = {result['ratio_vs_csafe_load']}x)"
+    )
     print(f"  written to {path}")
 
 

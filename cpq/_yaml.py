@@ -35,11 +35,11 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_NESTING",
     "MAX_NODES",
-    "gc_paused",
     "LocationIndex",
     "Path_",
     "YamlDocument",
     "format_path",
+    "gc_paused",
     "parse_yaml",
     "read_yaml_file",
 ]
