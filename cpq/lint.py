@@ -125,9 +125,12 @@ def _find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Issue]]:
         p = Path(raw)
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.suffix in _YAML_SUFFIXES and f.is_file():
-                    if not any(part in _SKIP_DIRS for part in f.parts):
-                        files.append(f)
+                if (
+                    f.suffix in _YAML_SUFFIXES
+                    and f.is_file()
+                    and not any(part in _SKIP_DIRS for part in f.parts)
+                ):
+                    files.append(f)
         elif p.is_file():
             files.append(p)
         else:
