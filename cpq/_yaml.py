@@ -158,7 +158,7 @@ class _Builder:
 
     def record(self, path: Path_, node: Node, key_node: Node | None, raw: str | None) -> None:
         col = node.start_mark.column
-        style = node.style if isinstance(node, ScalarNode) else None
+        style = (node.style or None) if isinstance(node, ScalarNode) else None
         if style in ("'", '"'):
             col += 1
         kn = key_node or node
