@@ -258,7 +258,8 @@ class _Parser:
         if self.depth > MAX_EXPR_DEPTH:
             raise ExprSyntaxError(
                 "expr-too-deep",
-                f"the expression nests deeper than {MAX_EXPR_DEPTH} levels",
+                f"the expression nests deeper than {MAX_EXPR_DEPTH} levels "
+                "(brackets, 'not', '-' and chained operators each add one)",
                 offset,
                 "split it into several rules",
             )
@@ -342,19 +343,22 @@ class _Parser:
         return Compare(op, left, right, (_span(left)[0], _span(right)[1]))  # type: ignore[arg-type]
 
     def parse_sum(self) -> Expr:
-        left = self.parse_term()
-        while self.peek().kind == "op" and self.peek().text in ("+", "-"):
-            op = self.next().text
-            right = self.parse_term()
-            left = Arith(op, left, right, (_span(left)[0], _span(right)[1]))  # type: ignore[arg-type]
-        return left
+        return self.parse_chain(("+", "-"), self.parse_term)
 
     def parse_term(self) -> Expr:
-        left = self.parse_unary()
-        while self.peek().kind == "op" and self.peek().text in ("*", "/", "//"):
-            op = self.next().text
-            right = self.parse_unary()
-            left = Arith(op, left, right, (_span(left)[0], _span(right)[1]))  # type: ignore[arg-type]
+        return self.parse_chain(("*", "/", "//"), self.parse_unary)
+
+    def parse_chain(self, ops: tuple[str, ...], sub: Callable[[], Expr]) -> Expr:
+        """A left-associative chain; each operator nests the tree one level deeper."""
+        left = sub()
+        levels = 0
+        while self.peek().kind == "op" and self.peek().text in ops:
+            tok = self.next()
+            self.enter(tok.start)
+            levels += 1
+            right = sub()
+            left = Arith(tok.text, left, right, (_span(left)[0], _span(right)[1]))  # type: ignore[arg-type]
+        self.depth -= levels
         return left
 
     def parse_unary(self) -> Expr:
