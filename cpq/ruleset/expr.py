@@ -372,7 +372,9 @@ class _Parser:
                 and isinstance(operand.value, int | Decimal)
                 and not isinstance(operand.value, bool)
             ):
-                return Literal_(-operand.value, (tok.start, operand.span[1]))
+                value = operand.value
+                negated = value.copy_negate() if isinstance(value, Decimal) else -value
+                return Literal_(negated, (tok.start, operand.span[1]))
             return Neg(operand, (tok.start, _span(operand)[1]))
         return self.parse_atom()
 
@@ -491,7 +493,8 @@ def _src(e: Expr, outer: int) -> str:
             return "true" if v else "false"
         if isinstance(v, str):
             return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'"
-        return str(v) if v >= 0 else f"({v})"
+        text = format(v, "f") if isinstance(v, Decimal) else str(v)
+        return f"({text})" if text.startswith("-") else text
     if isinstance(e, Name):
         return e.name
     if isinstance(e, Prop):
