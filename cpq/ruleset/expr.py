@@ -58,6 +58,9 @@ MAX_EXPR_LENGTH = 10_000
 MAX_EXPR_DEPTH = 48
 """Deeper nesting of parentheses and operators is refused (``expr-too-deep``)."""
 
+_MAX_NUMBER_CHARS = 100
+"""Longer numbers are refused (Python refuses to read integers of over 4,300 digits)."""
+
 FUNCTIONS = ("sum", "count", "min", "max", "abs")
 
 Span: TypeAlias = tuple[int, int]
@@ -381,6 +384,13 @@ class _Parser:
     def parse_atom(self) -> Expr:
         tok = self.next()
         if tok.kind == "number":
+            if len(tok.text) > _MAX_NUMBER_CHARS:
+                raise ExprSyntaxError(
+                    "expr-syntax",
+                    f"this number has {len(tok.text):,} characters; "
+                    f"the limit is {_MAX_NUMBER_CHARS}",
+                    tok.start,
+                )
             value: int | Decimal = Decimal(tok.text) if "." in tok.text else int(tok.text)
             return Literal_(value, (tok.start, tok.end))
         if tok.kind == "string":
