@@ -22,7 +22,9 @@ The tree::
     ├── PricingError
     │   ├── PriceBookError (ValueError)   problems in a price book file; .issues
     │   ├── MissingPriceError (LookupError)
-    │   └── CurrencyMismatchError (ValueError)
+    │   ├── CurrencyMismatchError (ValueError)
+    │   ├── UnknownCustomerError (LookupError)   price() for a customer the book does not know
+    │   └── PricingInputError (ValueError)       float or negative quantity, manual discount too big
     ├── ImportFormatError (ValueError)     a UVL, XCSP or DIMACS file that cannot be imported
     └── QuoteError
         └── QuoteRenderError
@@ -54,6 +56,7 @@ __all__ = [
     "MissingPriceError",
     "PriceBookError",
     "PricingError",
+    "PricingInputError",
     "QuoteError",
     "QuoteRenderError",
     "RulesetError",
@@ -64,6 +67,7 @@ __all__ = [
     "SolverError",
     "SolverTimeoutError",
     "SourceLocation",
+    "UnknownCustomerError",
     "UnknownSelectionError",
     "UnsupportedFeatureError",
     "did_you_mean",
@@ -299,3 +303,12 @@ class QuoteError(CPQError):
 
 class QuoteRenderError(QuoteError):
     """A quote template failed to render."""
+
+
+class UnknownCustomerError(PricingError, LookupError):
+    """``price()`` was asked for a customer the price book does not know."""
+
+
+class PricingInputError(PricingError, ValueError):
+    """A request to ``price()`` is malformed: a float or negative quantity, an unknown
+    currency, or a manual discount above the book's limit."""
