@@ -27,6 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    NodeEvent,
+    ScalarEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from cpq.errors import Issue, SourceLocation
@@ -362,6 +369,9 @@ def _parse_yaml(
             ]
     elif len(text) > max_bytes:
         return None, [_too_large(file, len(text), max_bytes)]
+    limit = _check_limits(text, file, max_nodes)
+    if limit is not None:
+        return None, [limit]
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
@@ -391,18 +401,54 @@ def _parse_yaml(
     try:
         data = builder.build(node, (), 0)
     except _TooComplex:
-        return None, [
-            Issue(
-                "yaml-too-complex",
-                f"the file expands to more than {max_nodes:,} YAML nodes "
-                "(too many aliases or a far too large file)",
-                SourceLocation(file, 1, 1),
-                "avoid nesting anchors and aliases (&name / *name)",
-            )
-        ]
+        return None, [_too_complex(SourceLocation(file, 1, 1), max_nodes)]
     except (_TooDeep, RecursionError):
         return None, [_too_deep(file)]
     return YamlDocument(data, file, builder.index, text), issues
+
+
+def _check_limits(text: str, file: str, max_nodes: int) -> Issue | None:
+    """Check nesting and size on the flat event stream, before any node is built.
+
+    The composer recurses once per nesting level (libyaml's does so in C, where some 100,000
+    levels overflow the C stack and kill the process) and builds every node before the builder
+    can count them. The event stream is flat, so it is walked first and abandoned at the first
+    node past a limit. An alias counts with the size and height of what it points to, so an
+    alias bomb is refused without being expanded. Syntax errors are left to the composer.
+    """
+    anchors: dict[str, tuple[int, int]] = {}
+    stack: list[list[Any]] = []  # per open collection: [anchor, nodes before it, height]
+    total = 0
+    try:
+        for event in yaml.parse(text, Loader=_LOADER):
+            if isinstance(event, CollectionEndEvent):
+                anchor, before, height = stack.pop()
+                if anchor is not None:
+                    anchors[anchor] = (total - before, height)
+                if stack and stack[-1][2] <= height:
+                    stack[-1][2] = height + 1
+                continue
+            if not isinstance(event, NodeEvent):
+                continue
+            size, height = 1, 0
+            if isinstance(event, AliasEvent):
+                size, height = anchors.get(str(event.anchor), (1, 0))
+            if len(stack) + height > MAX_NESTING:
+                return _too_deep(file, _event_location(file, event))
+            if total + size > max_nodes:
+                return _too_complex(_event_location(file, event), max_nodes)
+            if isinstance(event, CollectionStartEvent):
+                stack.append([event.anchor, total, 0])
+                total += 1
+                continue
+            total += size
+            if event.anchor is not None and isinstance(event, ScalarEvent):
+                anchors[event.anchor] = (1, 0)
+            if stack and stack[-1][2] <= height:
+                stack[-1][2] = height + 1
+    except yaml.YAMLError:
+        return None
+    return None
 
 
 def read_yaml_file(
@@ -433,12 +479,29 @@ def _too_large(file: str, size: int, limit: int) -> Issue:
     )
 
 
-def _too_deep(file: str) -> Issue:
+def _event_location(file: str, event: NodeEvent) -> SourceLocation:
+    mark = event.start_mark
+    if mark is None:
+        return SourceLocation(file, 1, 1)
+    return SourceLocation(file, mark.line + 1, mark.column + 1)
+
+
+def _too_deep(file: str, loc: SourceLocation | None = None) -> Issue:
     return Issue(
         "yaml-too-deep",
         f"the YAML nests deeper than {MAX_NESTING} levels",
-        SourceLocation(file, 1, 1),
+        loc or SourceLocation(file, 1, 1),
         "flatten the structure",
+    )
+
+
+def _too_complex(loc: SourceLocation, max_nodes: int) -> Issue:
+    return Issue(
+        "yaml-too-complex",
+        f"the file expands to more than {max_nodes:,} YAML nodes "
+        "(too many aliases or a far too large file)",
+        loc,
+        "avoid nesting anchors and aliases (&name / *name)",
     )
 
 
