@@ -369,6 +369,21 @@ def _parse_yaml(
             ]
     elif len(text) > max_bytes:
         return None, [_too_large(file, len(text), max_bytes)]
+    else:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            line = text.count("\n", 0, exc.start) + 1
+            col = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
+            return None, [
+                Issue(
+                    "file-encoding",
+                    "the text holds a character that UTF-8 cannot store "
+                    f"(U+{ord(text[exc.start]):04X}, half of a surrogate pair)",
+                    SourceLocation(file, line, col),
+                    "save the file as UTF-8",
+                )
+            ]
     limit = _check_limits(text, file, max_nodes)
     if limit is not None:
         return None, [limit]
