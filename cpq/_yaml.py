@@ -70,6 +70,9 @@ _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
 
+_MAX_INT_CHARS = 100
+"""Longer whole numbers are refused: Python reads at most 4,300 digits, and no ruleset needs more."""
+
 _PLAIN_BOOLS = {"true", "false"}
 _OCTAL_LIKE = re.compile(r"^[-+]?0[0-9_]+$")
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
@@ -277,6 +280,17 @@ class _Builder:
                 )
             return text.lower() in ("true", "yes", "on", "y"), text
         if tag == _INT:
+            if len(text) > _MAX_INT_CHARS:
+                self.issues.append(
+                    Issue(
+                        "yaml-coercion",
+                        f"YAML reads the unquoted {text[:20]}... ({len(text):,} characters) as a "
+                        f"number, and cpq reads whole numbers of up to {_MAX_INT_CHARS} characters",
+                        self.loc(node),
+                        "put it in quotes if it is a code",
+                    )
+                )
+                return text, text
             if _OCTAL_LIKE.match(text) or _SEXAGESIMAL.match(text):
                 self.issues.append(
                     Issue(
