@@ -298,7 +298,8 @@ class _Builder:
                         f"YAML 1.1 reads {text} as the number "
                         f"{self.constructor.construct_yaml_int(node)}, not as written",
                         self.loc(node),
-                        f"put it in quotes ('{text}') if it is a code, or drop the leading zero",
+                        f"put it in quotes ('{text}') if it is a code"
+                        + (" or a time" if ":" in text else ", or drop the leading zero"),
                     )
                 )
             return int(self.constructor.construct_yaml_int(node)), text
