@@ -490,20 +490,26 @@ def read_yaml_file(
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             return None, [_too_large(name, size, MAX_FILE_BYTES)]
-        raw = path.read_bytes()
+        with path.open("rb") as stream:  # bounded: a device or pipe reports size 0
+            raw = stream.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            return None, [_too_large(name, len(raw), MAX_FILE_BYTES, more=True)]
     except FileNotFoundError:
         return None, [Issue("file-not-found", f"there is no file '{name}'", None)]
     except IsADirectoryError:
         return None, [Issue("file-not-found", f"'{name}' is a folder, not a file", None)]
     except OSError as exc:
         return None, [Issue("file-not-found", f"'{name}' cannot be read: {exc.strerror}", None)]
+    except ValueError:  # a NUL byte in the path
+        return None, [Issue("file-not-found", f"'{name}' is not a usable file name", None)]
     return parse_yaml(raw, name)
 
 
-def _too_large(file: str, size: int, limit: int) -> Issue:
+def _too_large(file: str, size: int, limit: int, *, more: bool = False) -> Issue:
     return Issue(
         "file-too-large",
-        f"the file has {size:,} bytes; the limit is {limit:,}",
+        f"the file has {f'more than {limit:,}' if more else f'{size:,}'} bytes; "
+        f"the limit is {limit:,}",
         SourceLocation(file, 1, 1),
         "split it into several files with 'include'",
     )
