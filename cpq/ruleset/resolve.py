@@ -179,8 +179,18 @@ class _Loader:
         return unit
 
     def include(self, unit: _FileUnit, i: int, inc: str, stack: tuple[Path, ...]) -> None:
-        target = (unit.path.parent / inc).resolve()
         loc = unit.loc(("include", i))
+        try:
+            target = (unit.path.parent / inc).resolve()
+            is_file = target.is_file()
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a symlink loop
+            reason = exc.strerror if isinstance(exc, OSError) else "it holds a NUL character"
+            self.issues.add(
+                "include-not-found",
+                f"the included file '{inc[:80]}' cannot be opened: {reason}",
+                loc,
+            )
+            return
         if target in stack or target == unit.path.resolve():
             chain = " -> ".join(display_path(p) for p in (*stack, target))
             self.issues.add(
@@ -195,7 +205,7 @@ class _Loader:
         if len(stack) > MAX_INCLUDE_DEPTH:
             self.issues.add("include-cycle", "includes nest too deeply", loc)
             return
-        if not target.is_file():
+        if not is_file:
             near = did_you_mean(
                 Path(inc).name,
                 [p.name for p in target.parent.glob("*.y*ml")] if target.parent.is_dir() else [],
@@ -1024,7 +1034,11 @@ def check_ruleset(path: str | os.PathLike[str]) -> tuple[Ruleset | None, list[Is
         'file-not-found'
     """
     p = Path(path)
-    if not p.exists():
+    try:
+        exists = p.exists()
+    except OSError as exc:  # a name too long, a symlink loop
+        return None, [Issue("file-not-found", f"'{path}' cannot be opened: {exc.strerror}")]
+    if not exists:
         return None, [Issue("file-not-found", f"there is no file or folder '{path}'")]
     entry = find_entry_file(p)
     if entry is None:
