@@ -119,7 +119,8 @@ def find_entry_file(path: Path) -> Path | None:
     candidates = []
     for f in sorted(path.glob("*.y*ml")):
         try:
-            head = f.read_text(encoding="utf-8", errors="replace")[:200_000]
+            with f.open("rb") as stream:  # only the head: the file may be huge
+                head = stream.read(200_000).decode("utf-8", errors="replace")
         except OSError:
             continue
         if re.search(r"^product\s*:", head, re.MULTILINE):
