@@ -410,6 +410,7 @@ class _Resolver:
     attr_units: dict[str, tuple[_FileUnit, Path_]] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
     bom: list[BomItem] = field(default_factory=list)
+    bom_ids: dict[str, SourceLocation] = field(default_factory=dict)
 
     @property
     def issues(self) -> IssueCollector:
@@ -424,22 +425,24 @@ class _Resolver:
         for unit in self.loader.units:
             for i, rspec in enumerate(unit.spec.rules):
                 rule = self.rule(unit, i, rspec, checker)
-                if rule is None:
-                    continue
-                if rule.id in seen_rules:
-                    first = seen_rules[rule.id]
+                loc = unit.loc(("rules", unit.position("rules", i), "id"))
+                if rspec.id in seen_rules:  # also when either rule has other problems
+                    first = seen_rules[rspec.id]
                     self.issues.add(
                         "duplicate-id",
-                        f"the rule id '{rule.id}' is used twice (first at {first})",
-                        rule.location,
+                        f"the rule id '{rspec.id}' is used twice (first at {first})",
+                        loc,
                         "give every rule its own id",
                     )
                     continue
-                seen_rules[rule.id] = rule.location
-                self.rules.append(rule)
+                seen_rules[rspec.id] = loc
+                if rule is not None:
+                    self.rules.append(rule)
             for i, bspec in enumerate(unit.spec.bom):
                 self.bom_item(unit, i, bspec, checker)
         pspec = entry.spec.product
+        if pspec is not None:
+            self.check_product_id(entry, pspec.id)
         if pspec is None or self.issues.has_errors:
             return None
         product = Product(
@@ -450,9 +453,6 @@ class _Resolver:
             pspec.lead_time_days,
             entry.loc(("product",)),
         )
-        self.check_product_id(entry, pspec.id)
-        if self.issues.has_errors:
-            return None
         files = tuple(display_path(u.path) for u in self.loader.units)
         return Ruleset(
             FORMAT_VERSION,
@@ -979,45 +979,40 @@ class _Resolver:
 
     def bom_item(self, unit: _FileUnit, i: int, spec: Any, checker: ExprChecker) -> None:
         path: Path_ = ("bom", unit.position("bom", i))
-        qty_raw = spec.qty
-        qty: Expr | None
-        if isinstance(qty_raw, bool) or qty_raw is None:
-            self.issues.add(
-                "wrong-type", "qty must be a number or an expression", unit.loc((*path, "qty"))
-            )
-            return
-        if isinstance(qty_raw, int | Decimal):
-            if qty_raw < 0:
-                self.issues.add("invalid-value", "qty cannot be negative", unit.loc((*path, "qty")))
-                return
-            qty = Literal_(qty_raw, (0, 0))
-        elif isinstance(qty_raw, str):
-            qty = self.expr(unit, (*path, "qty"), qty_raw, "num", checker)
+        item_id = spec.id or spec.sku
+        first = self.bom_ids.get(item_id)
+        if first is None:
+            self.bom_ids[item_id] = unit.loc(path)
         else:
             self.issues.add(
-                "wrong-type", "qty must be a number or an expression", unit.loc((*path, "qty"))
+                "duplicate-id",
+                f"the bom item id '{item_id}' is used twice (first at {first})",
+                unit.loc(path),
+                "give each bom item an 'id'",
             )
-            return
+        qty = self.bom_qty(unit, (*path, "qty"), spec.qty, checker)
         when = None
         if spec.when is not None:
             when = self.expr(unit, (*path, "when"), spec.when, "bool", checker)
             if when is None:
                 return
-        if qty is None:
-            return
-        item_id = spec.id or spec.sku
-        if any(b.id == item_id for b in self.bom):
-            self.issues.add(
-                "duplicate-id",
-                f"the bom item id '{item_id}' is used twice",
-                unit.loc(path),
-                "give each bom item an 'id'",
-            )
+        if qty is None or first is not None:
             return
         label = spec.label or spec.sku
         self.bom.append(
             BomItem(item_id, spec.sku, label, qty, when, spec.lead_time_days, unit.loc(path))
         )
+
+    def bom_qty(self, unit: _FileUnit, path: Path_, raw: Any, checker: ExprChecker) -> Expr | None:
+        if isinstance(raw, int | Decimal) and not isinstance(raw, bool):
+            if raw < 0:
+                self.issues.add("invalid-value", "qty cannot be negative", unit.loc(path))
+                return None
+            return Literal_(raw, (0, 0))
+        if isinstance(raw, str):
+            return self.expr(unit, path, raw, "num", checker)
+        self.issues.add("wrong-type", "qty must be a number or an expression", unit.loc(path))
+        return None
 
 
 def _iter_issue_kinds(issues: list[Issue]) -> Iterator[str]:
