@@ -93,7 +93,7 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _VALUE_ID = re.compile(r"^[^\s'\"\\,\[\]{}]+$")
 _RULE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 _RESERVED = {"and", "or", "not", "in", "true", "false", *FUNCTIONS}
-_INT_RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
+_INT_RANGE = re.compile(r"^\s*(-?\d{1,18})\s*\.\.\s*(-?\d{1,18})\s*$")
 MAX_INCLUDE_DEPTH = 32
 
 
@@ -941,6 +941,14 @@ class _Resolver:
                     lo, hi = int(m.group(1)), int(m.group(2))
                     if attr.range:
                         lo, hi = max(lo, attr.range[0]), min(hi, attr.range[1])
+                        if lo > hi:
+                            self.issues.add(
+                                "unknown-value",
+                                f"'{x}' lies outside the range {list(attr.range)} "
+                                f"of '{attr.name}' and matches nothing",
+                                unit.loc(p),
+                            )
+                            return None
                     if hi - lo > 100_000:
                         self.issues.add(
                             "invalid-value",
