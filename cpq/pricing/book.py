@@ -461,8 +461,8 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> Path_:
         ):
             out.append(part)
             cur = cur[part]  # type: ignore[index]
-        elif not last:
-            continue
+        elif not last or (isinstance(part, str) and part.startswith("<")):
+            continue  # a union tag such as '<entry>' or 'graduated', not a key of the file
         else:
             out.append(part)
             cur = None
