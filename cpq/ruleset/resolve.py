@@ -336,10 +336,8 @@ def schema_issue(doc: YamlDocument, err: Any, model: type[BaseModel] = RulesetFi
         )
     if typ == "extra_forbidden":
         key = str(loc[-1])
-        hint = did_you_mean(key, _field_names_at(model, loc[:-1])) or did_you_mean(
-            key, all_field_names()
-        )
-        if hint == f"did you mean '{key}'?":
+        hint = did_you_mean(key, _field_names_at(model, loc[:-1]))
+        if hint is None and key in all_field_names():
             hint = f"'{key}' belongs in another section"
         return Issue(
             "unknown-field",
@@ -371,26 +369,28 @@ def schema_issue(doc: YamlDocument, err: Any, model: type[BaseModel] = RulesetFi
     return Issue("invalid-value", f"{where}: {err['msg']}", doc.index.locate(loc))
 
 
-_NESTED: dict[str, type[BaseModel]] = {
-    "product": ProductSpec,
-    "library": LibrarySpec,
-    "values": ValueSpec,
-    "table": TableSpec,
+_NESTED: dict[str, tuple[type[BaseModel], bool]] = {
+    # key -> (model below it, whether the next path part is a name chosen by the author)
+    "product": (ProductSpec, False),
+    "library": (LibrarySpec, False),
+    "attributes": (AttributeSpec, True),
+    "values": (ValueSpec, True),
+    "rules": (RuleSpec, False),
+    "table": (TableSpec, False),
+    "bom": (BomSpec, False),
 }
 
 
 def _field_names_at(model: type[BaseModel], loc: Path_) -> list[str]:
     """Field names of the model that applies at ``loc`` (for precise "did you mean" hints)."""
     current = model
+    named = False
     for part in loc:
-        if isinstance(part, str) and part in _NESTED:
-            current = _NESTED[part]
-        elif isinstance(part, str) and part == "attributes":
-            current = AttributeSpec
-        elif isinstance(part, str) and part == "rules":
-            current = RuleSpec
-        elif isinstance(part, str) and part == "bom":
-            current = BomSpec
+        if named or not isinstance(part, str):
+            named = False  # an attribute name, a value id or a list index: not a key
+            continue
+        if part in _NESTED:
+            current, named = _NESTED[part]
     return list(current.model_fields)
 
 
