@@ -1064,7 +1064,11 @@ def check_ruleset(path: str | os.PathLike[str]) -> tuple[Ruleset | None, list[Is
 def check_library(path: str | os.PathLike[str]) -> list[Issue]:
     """Check a shared library file on its own (as if a product included it). Never raises."""
     p = Path(path)
-    if not p.is_file():
+    try:
+        is_file = p.is_file()
+    except OSError as exc:  # a name too long, a symlink loop
+        return [Issue("file-not-found", f"'{path}' cannot be opened: {exc.strerror}")]
+    if not is_file:
         return [Issue("file-not-found", f"there is no file '{path}'")]
     loader = _Loader()
     entry = p.resolve()
