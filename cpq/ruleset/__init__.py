@@ -6,6 +6,7 @@ Example:
     'Centrifugal pump CP'
 """
 
+from cpq.ruleset.dump import dump_ruleset
 from cpq.ruleset.model import (
     ANY,
     Attribute,
@@ -29,6 +30,7 @@ __all__ = [
     "Table",
     "Value",
     "check_ruleset",
+    "dump_ruleset",
     "load_ruleset",
     "ruleset_json_schema",
 ]
