@@ -406,10 +406,14 @@ def _parse_yaml(
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        loc = SourceLocation(file, mark.line + 1, mark.column + 1) if mark else None
+        loc = _mark_location(file, text, mark.line, mark.column) if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem and "expected a single document" in exc.context:
             problem = "the file holds more than one YAML document ('---'); use one per file"
+        opened = _OPENERS.get((exc.context or "").removeprefix("while ").strip())
+        if opened and exc.problem and exc.context_mark is not None:
+            cm = exc.context_mark
+            problem += f" ({opened} at line {cm.line + 1}, column {cm.column + 1} is not closed)"
         hint = _syntax_hint(problem)
         if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
             hint = "indent with spaces, not tabs"
@@ -539,6 +543,21 @@ def _too_complex(loc: SourceLocation, max_nodes: int) -> Issue:
         loc,
         "avoid nesting anchors and aliases (&name / *name)",
     )
+
+
+_OPENERS = {
+    "parsing a flow sequence": "the list '[' opened",
+    "parsing a flow mapping": "the mapping '{' opened",
+    "scanning a quoted scalar": "the quoted text opened",
+}
+
+
+def _mark_location(file: str, text: str, line: int, column: int) -> SourceLocation:
+    """A parser mark as a location; the end of the text is put at the end of its last line."""
+    lines = text.splitlines() or [""]
+    if line >= len(lines):
+        return SourceLocation(file, len(lines), len(lines[-1]) + 1)
+    return SourceLocation(file, line + 1, column + 1)
 
 
 def _char_at(text: str, line: int, column: int) -> str:
