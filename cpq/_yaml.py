@@ -378,7 +378,7 @@ def _parse_yaml(
                 Issue(
                     "file-encoding",
                     f"the file is not UTF-8 text (byte {exc.start} cannot be read)",
-                    SourceLocation(file, 1, 1),
+                    _byte_location(file, exc.object, exc.start),
                     "save the file as UTF-8",
                 )
             ]
@@ -550,6 +550,13 @@ _OPENERS = {
     "parsing a flow mapping": "the mapping '{' opened",
     "scanning a quoted scalar": "the quoted text opened",
 }
+
+
+def _byte_location(file: str, raw: bytes, offset: int) -> SourceLocation:
+    """Line and column (in characters) of a byte offset in undecodable bytes."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    column = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return SourceLocation(file, raw.count(b"\n", 0, offset) + 1, column)
 
 
 def _mark_location(file: str, text: str, line: int, column: int) -> SourceLocation:
