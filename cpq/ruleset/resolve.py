@@ -163,9 +163,10 @@ class _Loader:
         if not isinstance(data, dict):
             self.issues.add(
                 "not-a-ruleset",
-                "a ruleset file must be a mapping with the keys cpq, product (or library), "
+                ("the file is empty; " if data is None else "")
+                + "a ruleset file must be a mapping with the keys cpq, product (or library), "
                 "attributes and rules",
-                SourceLocation(name, 1, 1),
+                doc.index.locate(()),
             )
             return None
         validated = self.validate(doc)
@@ -651,10 +652,11 @@ class _Resolver:
         lo = spec.min_selected or 0
         hi = spec.max_selected
         if lo < 0 or (hi is not None and (hi < lo or hi < 0)) or lo > n:
+            wrong = "min_selected" if lo < 0 or lo > n else "max_selected"
             self.issues.add(
                 "invalid-range",
                 f"min_selected/max_selected must satisfy 0 <= min <= max and min <= {n} values",
-                unit.loc(path, key=True),
+                unit.loc((*path, wrong)),
             )
         return lo, hi
 
