@@ -246,9 +246,25 @@ class _Loader:
         try:
             spec = RulesetFile.model_validate(data)
         except ValidationError as exc:
+            broken: set[Any] = set()
             for err in exc.errors(include_url=False):
                 self.issues.issues.append(schema_issue(doc, err, RulesetFile))
-            return None
+                broken.add(err["loc"][0] if err["loc"] else None)
+            # Go on with stand-ins for the broken header entries, so that the attributes and
+            # rules are still checked (every problem at once); the issues just recorded keep
+            # the ruleset from being returned. Without valid includes or attributes, the
+            # references cannot be checked, so stop there.
+            if broken & {None, "include", "attributes"}:
+                return None
+            for key in broken:
+                if key in _STAND_INS:
+                    data[key] = _STAND_INS[key]
+                else:
+                    data.pop(key, None)
+            try:
+                spec = RulesetFile.model_validate(data)
+            except ValidationError:  # pragma: no cover - the stand-ins are valid
+                return None
         return spec, positions
 
     def validate_one(
@@ -293,6 +309,13 @@ class _Loader:
                 unit.loc(("product",), key=True),
             )
 
+
+_STAND_INS: dict[str, Any] = {
+    "cpq": FORMAT_VERSION,
+    "product": {"id": "_", "name": "_"},
+    "library": {"id": "_"},
+}
+"""Valid values for broken header entries, used only to go on checking the rest of a file."""
 
 _TYPE_WORDS = {
     "string_type": "text",
