@@ -51,7 +51,7 @@ from cpq.pricing.book import (
 from cpq.pricing.money import HUNDRED, ONE, ZERO, RoundingMode, is_known_currency, quantize
 from cpq.pricing.money import to_decimal as _to_decimal
 from cpq.pricing.schema import Access
-from cpq.pricing.tiers import discount_parts, schedule_amount
+from cpq.pricing.tiers import counting_offset, discount_parts, reaches, schedule_amount
 
 __all__ = [
     "Approval",
@@ -739,7 +739,7 @@ def _evaluate(ctx: _Ctx, finder: _Finder, rec: PriceRecord, access: str, q: Deci
         res = schedule_amount(sched, tq)
         if res is None:
             first = sched.tiers[0] if sched.tiers else None
-            if first is not None and tq < first.min_qty:
+            if first is not None and not reaches(first.min_qty, tq, counting_offset(sched.tiers)):
                 why = f"the tier schedule '{sched.id}' starts at {_fmt_q(first.min_qty)}"
             else:
                 why = f"the tier schedule '{sched.id}' ends at {sched.closed_at} and has no overage"

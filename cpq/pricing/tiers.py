@@ -12,7 +12,8 @@ Modes (test vectors in ``docs/pricing.md``):
   units ``m, m+1, ...``, i.e. the quantity above ``m - 1`` (Stripe, SAP interval scales). A
   schedule whose first tier starts at 0 *measures* a continuous quantity (metres, kilograms):
   the tier from ``m`` prices the quantity above ``m``. The first tier also covers the quantity
-  below its ``min_qty``.
+  below its ``min_qty``. The same counting decides which tier a quantity reaches in the other
+  modes: 9.5 counted units reach the tier from 10 (they include part of unit 10).
 * ``block``: one price for the whole quantity of the tier reached.
 * ``package``: a price per started pack of ``package_size`` units after ``free_units``.
 
@@ -53,6 +54,7 @@ __all__ = [
     "ScheduleAmount",
     "counting_offset",
     "discount_parts",
+    "reaches",
     "schedule_amount",
 ]
 
@@ -101,11 +103,22 @@ def counting_offset(tiers: tuple[Tier, ...] | tuple[DiscountTier, ...]) -> Decim
     return ZERO if tiers and tiers[0].min_qty == ZERO else ONE
 
 
+def reaches(min_qty: Decimal, qty: Decimal, offset: Decimal) -> bool:
+    """Whether ``qty`` reaches a tier starting at ``min_qty``.
+
+    Counted units (offset 1): the tier from ``m`` starts with unit ``m``, the quantity above
+    ``m - 1``, so 9.5 units reach the tier from 10 (for whole numbers: ``m <= qty``). Measured
+    quantities (offset 0): ``m <= qty``.
+    """
+    return qty > min_qty - ONE if offset == ONE else qty >= min_qty
+
+
 def _reached(tiers: tuple[Tier, ...], qty: Decimal) -> tuple[Tier, int]:
-    """The tier reached by ``qty`` (the caller has checked ``qty >= tiers[0].min_qty``)."""
+    """The tier reached by ``qty`` (the caller has checked that it reaches the first)."""
+    offset = counting_offset(tiers)
     found = 0
     for i, t in enumerate(tiers):
-        if t.min_qty <= qty:
+        if reaches(t.min_qty, qty, offset):
             found = i
         else:
             break
@@ -123,7 +136,7 @@ def schedule_amount(schedule: TierSchedule, qty: Decimal) -> ScheduleAmount | No
     if schedule.mode == "package":
         return _package(schedule, qty)
     tiers = schedule.tiers
-    if qty < tiers[0].min_qty:
+    if not reaches(tiers[0].min_qty, qty, counting_offset(tiers)):
         return None
     top = tiers[-1].max_qty
     if top is not None and qty > top:
@@ -235,8 +248,9 @@ def discount_parts(schedule: DiscountSchedule, qty: Decimal) -> tuple[DiscountPa
     tiers = schedule.tiers
     if schedule.mode == "range":
         found: DiscountTier | None = None
+        offset = counting_offset(tiers)
         for t in tiers:
-            if t.min_qty <= qty:
+            if reaches(t.min_qty, qty, offset):
                 found = t
         if found is None or qty == ZERO:
             return ()

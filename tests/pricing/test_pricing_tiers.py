@@ -304,3 +304,11 @@ def test_fractional_quantity_graduated(make_book: BookFactory) -> None:
         "quantity 0–3 (3) at 10",
         "quantity 3–3.5 (0.5) at 8",
     ]
+
+
+def test_fractional_counted_units_reach_the_tier_of_their_unit(book: PriceBook) -> None:
+    """Tiers from 1 count units: 9.5 units include part of unit 10, so volume uses 90.00;
+    half a unit is part of unit 1 and has a price."""
+    assert line_net(book, "LIB-V", "9.5") == Decimal("855.00")
+    assert line_net(book, "LIB-G", "9.5") == Decimal("945.00")  # 9 x 100 + 0.5 x 90
+    assert line_net(book, "LIB-V", "0.5") == Decimal("50.00")
