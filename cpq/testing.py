@@ -356,8 +356,8 @@ def all_configurations(ruleset: Ruleset) -> Iterator[dict[str, Value]]:
     """Every full configuration (valid or not), in a fixed order; use on small rulesets only.
 
     Example:
-        >>> import cpq
-        >>> sum(1 for _ in all_configurations(cpq.load_ruleset("/tmp/rs"))) > 1000
+        >>> from cpq.model.demo import demo_ruleset
+        >>> sum(1 for _ in all_configurations(demo_ruleset())) > 1000
         True
     """
     names = list(ruleset.attributes)
@@ -370,8 +370,8 @@ def valid_configurations(ruleset: Ruleset) -> Iterator[dict[str, Value]]:
     """Every valid full configuration, by brute force with the independent evaluator.
 
     Example:
-        >>> import cpq
-        >>> next(valid_configurations(cpq.load_ruleset("/tmp/rs")))["motor"]
+        >>> from cpq.model.demo import demo_ruleset
+        >>> next(valid_configurations(demo_ruleset()))["motor"]
         'm55'
     """
     for values in all_configurations(ruleset):
@@ -383,8 +383,8 @@ def count_configurations(ruleset: Ruleset) -> int:
     """How many valid full configurations there are (brute force).
 
     Example:
-        >>> import cpq
-        >>> count_configurations(cpq.load_ruleset("/tmp/rs")) > 0
+        >>> from cpq.model.demo import demo_ruleset
+        >>> count_configurations(demo_ruleset()) > 0
         True
     """
     return sum(1 for _ in valid_configurations(ruleset))
@@ -395,9 +395,9 @@ def configurations(draw: st.DrawFn, ruleset: Ruleset) -> dict[str, Value]:
     """A full configuration of ``ruleset`` (not necessarily valid).
 
     Example:
-        >>> import cpq
+        >>> from cpq.model.demo import demo_ruleset
         >>> from hypothesis import given, settings
-        >>> rs = cpq.load_ruleset("/tmp/rs")
+        >>> rs = demo_ruleset()
         >>> @settings(max_examples=3)
         ... @given(configurations(rs))
         ... def t(v):
@@ -423,9 +423,9 @@ def selections(draw: st.DrawFn, ruleset: Ruleset, max_size: int = 3) -> list[tup
     """A list of user choices ``(attribute, value)``; for multi attributes one value id each.
 
     Example:
-        >>> import cpq
+        >>> from cpq.model.demo import demo_ruleset
         >>> from hypothesis import given, settings
-        >>> rs = cpq.load_ruleset("/tmp/rs")
+        >>> rs = demo_ruleset()
         >>> @settings(max_examples=3)
         ... @given(selections(rs))
         ... def t(sel):

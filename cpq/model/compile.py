@@ -14,8 +14,8 @@ comparison is cross-multiplied (denominators are positive by construction). Text
 choices and set membership are compiled to plain Boolean formulas over the value variables.
 
 Example:
-    >>> import cpq
-    >>> model = compile_model(cpq.load_ruleset("/tmp/rs"))
+    >>> from cpq.model.demo import demo_ruleset
+    >>> model = compile_model(demo_ruleset())
     >>> [c.rule_id for c in model.constraints if c.kind != "domain"]
     ['sea-water-needs-duplex', 'motor-sizing', 'atex-no-sensor', 'slots', 'motor-material']
     >>> model.attribute("medium").lit("water").name
@@ -560,8 +560,8 @@ def compile_rule(ruleset: Ruleset, rule: Rule, model: ConstraintModel) -> BoolEx
     """The formula of one rule over the model's variables.
 
     Example:
-        >>> import cpq
-        >>> rs = cpq.load_ruleset("/tmp/rs")
+        >>> from cpq.model.demo import demo_ruleset
+        >>> rs = demo_ruleset()
         >>> m = compile_model(rs)
         >>> type(compile_rule(rs, rs.rule("sea-water-needs-duplex"), m)).__name__
         'Implies'
@@ -596,9 +596,9 @@ def compile_expr(ruleset: Ruleset, expr: ast.Expr, model: ConstraintModel) -> Bo
         TypeError: when a numeric expression is not integer-valued by construction.
 
     Example:
-        >>> import cpq
+        >>> from cpq.model.demo import demo_ruleset
         >>> from cpq.ruleset.expr import parse_expr
-        >>> rs = cpq.load_ruleset("/tmp/rs")
+        >>> rs = demo_ruleset()
         >>> m = compile_model(rs)
         >>> compile_expr(rs, parse_expr("flow_m3h // 50 + 2"), m)  # doctest: +ELLIPSIS
         Linear(terms=((1, FloorDiv(...)),), constant=2)
@@ -616,8 +616,8 @@ def compile_model(ruleset: Ruleset) -> ConstraintModel:
     """Compile a ruleset to the solver-neutral constraint model.
 
     Example:
-        >>> import cpq
-        >>> m = compile_model(cpq.load_ruleset("/tmp/rs"))
+        >>> from cpq.model.demo import demo_ruleset
+        >>> m = compile_model(demo_ruleset())
         >>> len(m.bool_vars), [(v.name, v.lo, v.hi) for v in m.int_vars]
         (11, [('flow_m3h', 5, 400)])
     """
@@ -704,8 +704,8 @@ def values_to_assignment(model: ConstraintModel, values: Mapping[str, Value]) ->
         UnknownSelectionError: a value does not belong to its attribute.
 
     Example:
-        >>> import cpq
-        >>> m = compile_model(cpq.load_ruleset("/tmp/rs"))
+        >>> from cpq.model.demo import demo_ruleset
+        >>> m = compile_model(demo_ruleset())
         >>> a = values_to_assignment(m, {"medium": "water", "flow_m3h": 10, "material": "duplex",
         ...     "atex": True, "accessories": frozenset(), "motor": "m55"})
         >>> a.ints
@@ -747,8 +747,8 @@ def assignment_to_values(model: ConstraintModel, a: Assignment) -> dict[str, Val
     the domain constraints) gets its first true value or, failing that, no entry.
 
     Example:
-        >>> import cpq
-        >>> m = compile_model(cpq.load_ruleset("/tmp/rs"))
+        >>> from cpq.model.demo import demo_ruleset
+        >>> m = compile_model(demo_ruleset())
         >>> v = {"medium": "water", "flow_m3h": 10, "material": "duplex", "atex": True,
         ...      "accessories": frozenset({"flange_kit"}), "motor": "m55"}
         >>> assignment_to_values(m, values_to_assignment(m, v)) == v

@@ -21,8 +21,8 @@ A configuration (:data:`Values`) maps every attribute to its value: a value id (
 of value ids (multi), a bool or an int.
 
 Example:
-    >>> import cpq
-    >>> rs = cpq.load_ruleset("/tmp/rs")
+    >>> from cpq.model.demo import demo_ruleset
+    >>> rs = demo_ruleset()
     >>> values = {"medium": "sea_water", "flow_m3h": 100, "material": "cast_iron",
     ...           "atex": False, "accessories": frozenset(), "motor": "m110"}
     >>> violated_rules(rs, values)
@@ -101,9 +101,9 @@ def eval_expr(ruleset: Ruleset, expr: Expr, values: Values) -> object:
     ``str`` and multi attributes as ``frozenset``.
 
     Example:
-        >>> import cpq
+        >>> from cpq.model.demo import demo_ruleset
         >>> from cpq.ruleset.expr import parse_expr
-        >>> rs = cpq.load_ruleset("/tmp/rs")
+        >>> rs = demo_ruleset()
         >>> eval_expr(rs, parse_expr("flow_m3h // 50 + 2"), {"flow_m3h": 120})
         Fraction(4, 1)
     """
@@ -259,8 +259,8 @@ def rule_holds(ruleset: Ruleset, rule: Rule, values: Values) -> bool:
     """Whether one rule holds under a full configuration.
 
     Example:
-        >>> import cpq
-        >>> rs = cpq.load_ruleset("/tmp/rs")
+        >>> from cpq.model.demo import demo_ruleset
+        >>> rs = demo_ruleset()
         >>> rule_holds(rs, rs.rule("atex-no-sensor"), {"atex": False, "accessories": frozenset()})
         True
     """
@@ -285,8 +285,8 @@ def normalize_values(ruleset: Ruleset, values: Mapping[str, object]) -> dict[str
         ConfigurationError: an attribute has no value.
 
     Example:
-        >>> import cpq
-        >>> rs = cpq.load_ruleset("/tmp/rs")
+        >>> from cpq.model.demo import demo_ruleset
+        >>> rs = demo_ruleset()
         >>> v = normalize_values(rs, {"medium": "water", "flow_m3h": 10, "material": "duplex",
         ...     "atex": True, "accessories": ["flange_kit"], "motor": "m55"})
         >>> v["accessories"]
@@ -346,8 +346,8 @@ def check_values(ruleset: Ruleset, values: Mapping[str, object]) -> list[str]:
         ConfigurationError: an attribute has no value.
 
     Example:
-        >>> import cpq
-        >>> rs = cpq.load_ruleset("/tmp/rs")
+        >>> from cpq.model.demo import demo_ruleset
+        >>> rs = demo_ruleset()
         >>> check_values(rs, {"medium": "water", "flow_m3h": 200, "material": "cast_iron",
         ...     "atex": False, "accessories": [], "motor": "m55"})
         ['motor-sizing']
@@ -369,8 +369,8 @@ def violated_rules(ruleset: Ruleset, values: Values) -> list[str]:
     fast path for configurations the engine built itself).
 
     Example:
-        >>> import cpq
-        >>> rs = cpq.load_ruleset("/tmp/rs")
+        >>> from cpq.model.demo import demo_ruleset
+        >>> rs = demo_ruleset()
         >>> violated_rules(rs, {"medium": "water", "flow_m3h": 50, "material": "cast_iron",
         ...     "atex": True, "accessories": frozenset({"vibration_sensor"}), "motor": "m55"})
         ['atex-no-sensor']

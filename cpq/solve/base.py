@@ -309,10 +309,10 @@ def generic_domains(
     values not yet seen are tested, one call each.
 
     Example:
-        >>> import cpq
+        >>> from cpq.model.demo import demo_ruleset
         >>> from cpq.model.compile import compile_model
         >>> from cpq.solve.registry import get_backend
-        >>> s = get_backend("sat").open(compile_model(cpq.load_ruleset("/tmp/rs")))
+        >>> s = get_backend("sat").open(compile_model(demo_ruleset()))
         >>> generic_domains(s, time_limit=5).status
         <SolveStatus.SAT: 'sat'>
     """

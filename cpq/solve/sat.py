@@ -24,9 +24,9 @@ This is the only module that imports :mod:`pysat`. The encoding (documented in f
 * **Time limits.** ``solve_limited`` with an interrupt from one shared watchdog thread.
 
 Example:
-    >>> import cpq
+    >>> from cpq.model.demo import demo_ruleset
     >>> from cpq.model.compile import compile_model
-    >>> s = SatBackend().open(compile_model(cpq.load_ruleset("/tmp/rs")))
+    >>> s = SatBackend().open(compile_model(demo_ruleset()))
     >>> s.solve(time_limit=5).status
     <SolveStatus.SAT: 'sat'>
 """
@@ -793,9 +793,9 @@ class SatSession:
         """One solution, or a core naming assumption indices and rule ids.
 
         Example:
-            >>> import cpq
+            >>> from cpq.model.demo import demo_ruleset
             >>> from cpq.model.compile import compile_model
-            >>> m = compile_model(cpq.load_ruleset("/tmp/rs"))
+            >>> m = compile_model(demo_ruleset())
             >>> s = SatSession(m)
             >>> sea, cast = m.attribute("medium").lit("sea_water"), m.attribute("material").lit("cast_iron")
             >>> s.solve([sea, cast], time_limit=5).core
@@ -826,9 +826,9 @@ class SatSession:
         """Valid domains by a solution-guided loop on the warm solver.
 
         Example:
-            >>> import cpq
+            >>> from cpq.model.demo import demo_ruleset
             >>> from cpq.model.compile import compile_model
-            >>> m = compile_model(cpq.load_ruleset("/tmp/rs"))
+            >>> m = compile_model(demo_ruleset())
             >>> d = SatSession(m).domains([m.attribute("medium").lit("sea_water")], time_limit=5)
             >>> sorted(v for v in m.attribute("material").lits if True in d.bools[v.index])
             [BoolVar(index=7, name='material=duplex', attribute='material', value='duplex')]
@@ -958,10 +958,10 @@ class SatSession:
             UnsupportedFeatureError: the objective has too many possible values.
 
         Example:
-            >>> import cpq
+            >>> from cpq.model.demo import demo_ruleset
             >>> from cpq.model.compile import compile_model
             >>> from cpq.model.ir import IntVar, Objective
-            >>> m = compile_model(cpq.load_ruleset("/tmp/rs"))
+            >>> m = compile_model(demo_ruleset())
             >>> r = SatSession(m).optimize(Objective(m.int_vars[0], "max"), time_limit=5)
             >>> r.objective, r.optimal
             (220, True)
@@ -1025,9 +1025,9 @@ class SatSession:
         """Distinct solutions from a fresh solver with blocking clauses (deterministic order).
 
         Example:
-            >>> import cpq
+            >>> from cpq.model.demo import demo_ruleset
             >>> from cpq.model.compile import compile_model
-            >>> m = compile_model(cpq.load_ruleset("/tmp/rs"))
+            >>> m = compile_model(demo_ruleset())
             >>> len(SatSession(m).enumerate(limit=10, time_limit=5).assignments)
             10
         """

@@ -1,0 +1,1603 @@
+"""The configurator session: user choices, valid options, completion, explanations and repairs.
+
+A :class:`Configurator` holds one user's choices on one ruleset. Choices are *hard*; defaults
+are *soft* (they give way when they conflict with the user's choices, in attribute order); values
+the choices force are *implied*. Every answer is computed by a solver backend (by default the
+incremental ``sat`` backend, one warm solver per session) and every configuration returned is
+checked again by the independent evaluator of :mod:`cpq.model.evaluate`.
+
+The session is small and serialisable (:meth:`Configurator.to_json` /
+:meth:`Configurator.from_json`), so a stateless web server can keep it in a cookie or a database.
+A session belongs to one user and one thread at a time; the compiled model it uses is immutable
+and shared.
+
+Example:
+    >>> from cpq.model.demo import demo_ruleset
+    >>> cfg = Configurator(demo_ruleset())
+    >>> _ = cfg.select("medium", "sea_water")
+    >>> view = cfg.options()
+    >>> view["material"].value("duplex").state
+    'implied'
+    >>> view["material"].value("cast_iron").reason.rules[0].id
+    'sea-water-needs-duplex'
+    >>> cfg.check().status
+    'incomplete'
+    >>> done = cfg.complete()
+    >>> done.status, done.values["material"], done.provenance["material"]
+    ('valid', 'duplex', 'implied')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal, TypeAlias
+
+from cpq.bom import BomLine, bill_of_materials
+from cpq.errors import (
+    ConfigurationError,
+    InfeasibleConfigurationError,
+    SolverError,
+    SourceLocation,
+    UnknownSelectionError,
+    did_you_mean,
+)
+from cpq.model.compile import assignment_to_values, compile_model
+from cpq.model.describe import describe_choice, rule_text
+from cpq.model.evaluate import Value, check_values
+from cpq.model.ir import (
+    Assignment,
+    AttributeVars,
+    BoolExpr,
+    BoolToInt,
+    Compare,
+    ConstraintModel,
+    IntConst,
+    Linear,
+    Not,
+    NumExpr,
+    Objective,
+    eval_bool,
+)
+from cpq.ruleset.model import Ruleset
+from cpq.solve.base import Assumption, Core, Deadline, Domains, SolverSession, SolveStatus
+from cpq.solve.explain import minimal_core, minimum_corrections
+from cpq.solve.registry import backend_for
+
+__all__ = [
+    "AttributeOptions",
+    "Choice",
+    "Configuration",
+    "Configurator",
+    "CountResult",
+    "Explanation",
+    "OptionState",
+    "OptionsView",
+    "Provenance",
+    "Repair",
+    "RuleRef",
+    "ValueOption",
+    "Violation",
+    "compiled_model",
+]
+
+Provenance: TypeAlias = Literal["user", "default", "implied", "completed"]
+"""Why a value is in a configuration: chosen by the user, a default that held, forced by the
+user's choices (and the rules), or picked by :meth:`Configurator.complete`."""
+OptionState: TypeAlias = Literal["selectable", "selected", "implied", "excluded"]
+Status: TypeAlias = Literal["valid", "incomplete", "invalid"]
+ReasonMode: TypeAlias = Literal["minimal", "core", "none"]
+
+_Set = set
+_RANK: dict[str, int] = {"user": 0, "implied": 1, "default": 2, "completed": 3}
+_SESSION_FORMAT = 1
+
+
+# -- compiled models are shared ---------------------------------------------------------------
+
+_MODELS: dict[int, tuple[Ruleset, ConstraintModel]] = {}
+_MODELS_LOCK = threading.Lock()
+_MODELS_MAX = 32
+
+
+def compiled_model(ruleset: Ruleset) -> ConstraintModel:
+    """The compiled model of a ruleset, compiled once and shared (thread-safe).
+
+    Example:
+        >>> from cpq.model.demo import demo_ruleset
+        >>> rs = demo_ruleset()
+        >>> compiled_model(rs) is compiled_model(rs)
+        True
+    """
+    key = id(ruleset)
+    with _MODELS_LOCK:
+        hit = _MODELS.get(key)
+        if hit is not None and hit[0] is ruleset:
+            return hit[1]
+    model = compile_model(ruleset)
+    with _MODELS_LOCK:
+        if len(_MODELS) >= _MODELS_MAX:
+            _MODELS.pop(next(iter(_MODELS)))
+        _MODELS[key] = (ruleset, model)
+    return model
+
+
+# -- result types -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One user choice: ``value`` of ``attribute`` (for a multi attribute: one value id, with
+    ``selected`` false when the user ruled the value out)."""
+
+    attribute: str
+    value: str | bool | int
+    selected: bool = True
+    text: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "attribute": self.attribute,
+            "value": self.value,
+            "selected": self.selected,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    """A rule named in an answer: its id, its text (message or generated) and location."""
+
+    id: str
+    text: str
+    location: SourceLocation | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        loc = self.location
+        return {
+            "id": self.id,
+            "text": self.text,
+            "location": str(loc) if loc else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why: the user choices and rules that together force or forbid something.
+
+    ``minimal`` is true when removing any one element makes the explanation fall apart.
+    """
+
+    choices: tuple[Choice, ...]
+    rules: tuple[RuleRef, ...]
+    minimal: bool = True
+
+    @property
+    def text(self) -> str:
+        """The explanation in plain language."""
+        parts: list[str] = []
+        if self.choices:
+            label = "your choice" if len(self.choices) == 1 else "your choices"
+            parts.append(f"{label} {'; '.join(c.text for c in self.choices)}")
+        for r in self.rules:
+            where = f" ({r.location})" if r.location else ""
+            parts.append(f"rule '{r.id}': {r.text}{where}")
+        return " and ".join(parts) if parts else "the rules of the product"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "choices": [c.to_dict() for c in self.choices],
+            "rules": [r.to_dict() for r in self.rules],
+            "minimal": self.minimal,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A rule that a configuration breaks (or that takes part in a conflict)."""
+
+    rule_id: str
+    text: str
+    location: SourceLocation | None
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.rule_id}: {self.text}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "rule": self.rule_id,
+            "text": self.text,
+            "location": str(self.location) if self.location else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Configuration:
+    """Values with provenance, and whether they make a valid configuration.
+
+    Attributes:
+        product_id: the ruleset's product id.
+        values: every attribute that has a value (all of them when ``status`` is ``valid``).
+        provenance: per attribute, where its value comes from (for a multi attribute, the
+            strongest provenance of its values).
+        member_provenance: per multi attribute, the provenance of each chosen value.
+        status: ``valid``, ``incomplete`` (no conflict yet, but required values are missing) or
+            ``invalid`` (the user's choices conflict).
+        missing: attributes still without a value.
+        violations: rules broken (full configurations) or in conflict (partial ones).
+        conflict: for an invalid configuration, a minimal conflict.
+    """
+
+    product_id: str
+    values: Mapping[str, Value]
+    provenance: Mapping[str, Provenance]
+    member_provenance: Mapping[str, Mapping[str, Provenance]] = field(default_factory=dict)
+    status: Status = "valid"
+    missing: tuple[str, ...] = ()
+    violations: tuple[Violation, ...] = ()
+    conflict: Explanation | None = None
+
+    @property
+    def is_valid(self) -> bool:
+        """Whether the configuration is complete and breaks no rule."""
+        return self.status == "valid"
+
+    def raise_for_conflicts(self) -> Configuration:
+        """Return ``self`` when not invalid, else raise.
+
+        Raises:
+            InfeasibleConfigurationError: the configuration is invalid; ``.conflicts`` holds the
+                violations.
+        """
+        if self.status == "invalid":
+            lines = "; ".join(str(v) for v in self.violations)
+            raise InfeasibleConfigurationError(
+                f"the configuration is invalid: {lines}", self.violations
+            )
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (sets become sorted lists)."""
+        return {
+            "product": self.product_id,
+            "status": self.status,
+            "values": {k: _jsonable(v) for k, v in self.values.items()},
+            "provenance": dict(self.provenance),
+            "member_provenance": {k: dict(v) for k, v in self.member_provenance.items()},
+            "missing": list(self.missing),
+            "violations": [v.to_dict() for v in self.violations],
+            "conflict": self.conflict.to_dict() if self.conflict else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ValueOption:
+    """The state of one value in the options view.
+
+    Attributes:
+        value: the value id (choice, multi), ``True``/``False`` (bool) or a number (int).
+        label: text for buyers.
+        state: ``selectable``, ``selected``, ``implied`` or ``excluded``.
+        source: for ``selected``: ``user``; for a multi value the user ruled out: ``user``.
+        reason: for ``implied`` and ``excluded``: the choices and rules responsible.
+    """
+
+    value: str | bool | int
+    label: str
+    state: OptionState
+    source: Provenance | None = None
+    reason: Explanation | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "value": self.value,
+            "label": self.label,
+            "state": self.state,
+            "source": self.source,
+            "reason": self.reason.to_dict() if self.reason else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeOptions:
+    """The options of one attribute.
+
+    Attributes:
+        attribute: the attribute name.
+        label: text for buyers.
+        type: ``choice``, ``multi``, ``bool`` or ``int``.
+        values: the state of each value (int attributes: only a selected or implied value).
+        range: int attributes: the smallest and largest value that still leads to a valid
+            configuration (``None`` when none does).
+        feasible: int attributes with small ranges: every such value.
+    """
+
+    attribute: str
+    label: str
+    type: str
+    values: tuple[ValueOption, ...]
+    range: tuple[int, int] | None = None
+    feasible: tuple[int, ...] | None = None
+
+    def value(self, value: str | bool | int) -> ValueOption:
+        """The option of one value.
+
+        Raises:
+            KeyError: when the attribute has no such value in this view.
+        """
+        for v in self.values:
+            if v.value == value and isinstance(v.value, bool) == isinstance(value, bool):
+                return v
+        raise KeyError(value)
+
+    def states(self) -> dict[str | bool | int, OptionState]:
+        """``{value: state}`` for every listed value."""
+        return {v.value: v.state for v in self.values}
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "attribute": self.attribute,
+            "label": self.label,
+            "type": self.type,
+            "values": [v.to_dict() for v in self.values],
+            "range": list(self.range) if self.range else None,
+            "feasible": list(self.feasible) if self.feasible is not None else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OptionsView:
+    """What the guided-selling UI shows after a click.
+
+    ``consistent`` is false when the user's choices conflict (``conflict`` says why; values are
+    still judged against the user's choices on *other* attributes, so the UI can offer a way
+    out). ``complete`` is false when a time limit cut the computation short (some states may then
+    be ``selectable`` without proof).
+    """
+
+    attributes: Mapping[str, AttributeOptions]
+    consistent: bool
+    conflict: Explanation | None = None
+    complete: bool = True
+
+    def __getitem__(self, attribute: str) -> AttributeOptions:
+        return self.attributes[attribute]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "consistent": self.consistent,
+            "complete": self.complete,
+            "conflict": self.conflict.to_dict() if self.conflict else None,
+            "attributes": {k: v.to_dict() for k, v in self.attributes.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """A smallest set of user choices to change, and the values that would make it valid.
+
+    ``alternatives`` lists, per attribute of a removed choice, the values it can take instead
+    (for int attributes with a wide range: the feasible minimum and maximum).
+    """
+
+    remove: tuple[Choice, ...]
+    alternatives: Mapping[str, tuple[Value, ...]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "remove": [c.to_dict() for c in self.remove],
+            "alternatives": {k: [_jsonable(x) for x in v] for k, v in self.alternatives.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CountResult:
+    """How many valid configurations there are; ``exact`` is false when a limit was hit."""
+
+    count: int
+    exact: bool
+
+
+def _jsonable(v: object) -> object:
+    if isinstance(v, frozenset | set):
+        return sorted(v, key=str)
+    return v
+
+
+# -- internal state -------------------------------------------------------------------------
+
+_Key: TypeAlias = tuple[str, str | None]
+"""A choice's identity: (attribute, None) or (multi attribute, value id)."""
+
+
+@dataclass(slots=True)
+class _Analysis:
+    consistent: bool
+    domains: Domains | None
+    model: Assignment | None
+    kept_defaults: list[tuple[_Key, Assumption]]
+
+
+class Configurator:
+    """A configurator session for one user.
+
+    Args:
+        ruleset: the loaded ruleset.
+        backend: ``auto`` (the interactive default, ``sat``), ``sat``, ``cpsat`` or
+            ``pyconstraint``.
+        time_limit: seconds for each operation.
+
+    Example:
+        >>> from cpq.model.demo import demo_ruleset
+        >>> cfg = Configurator(demo_ruleset())
+        >>> cfg.select("atex").select("medium", "water").choices
+        {'atex': True, 'medium': 'water'}
+    """
+
+    def __init__(
+        self, ruleset: Ruleset, *, backend: str = "auto", time_limit: float = 10.0
+    ) -> None:
+        self.ruleset = ruleset
+        self.model = compiled_model(ruleset)
+        self.backend_name = backend
+        self.time_limit = time_limit
+        self._choices: dict[str, Any] = {}
+        self._session: SolverSession | None = None
+        self._analysis: _Analysis | None = None
+        self._options: dict[str, OptionsView] = {}
+
+    # -- choices ----------------------------------------------------------------------------
+
+    @property
+    def choices(self) -> dict[str, Value | dict[str, bool]]:
+        """The user's choices in click order (multi attributes: value id -> chosen or not)."""
+        return {k: dict(v) if isinstance(v, dict) else v for k, v in self._choices.items()}
+
+    def _attr(self, attribute: str) -> AttributeVars:
+        try:
+            return self.model.attribute(attribute)
+        except KeyError:
+            hint = did_you_mean(attribute, self.ruleset.attributes)
+            raise UnknownSelectionError(
+                f"there is no attribute '{attribute}'" + (f" ({hint})" if hint else "")
+            ) from None
+
+    def _check_value(self, av: AttributeVars, value: object) -> Value:
+        name = av.attribute
+        if av.type in ("choice", "multi"):
+            if not isinstance(value, str) or value not in av.values:
+                hint = did_you_mean(str(value), av.values)
+                raise UnknownSelectionError(
+                    f"{value!r} is not a value of '{name}'" + (f" ({hint})" if hint else "")
+                )
+            return value
+        if av.type == "bool":
+            if not isinstance(value, bool):
+                raise UnknownSelectionError(f"'{name}' is yes/no: select True or False")
+            return value
+        assert av.int_var is not None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UnknownSelectionError(f"'{name}' takes a whole number, not {value!r}")
+        if not av.int_var.lo <= value <= av.int_var.hi:
+            raise UnknownSelectionError(
+                f"{value} is outside the range [{av.int_var.lo}, {av.int_var.hi}] of '{name}'"
+            )
+        return value
+
+    def _changed(self) -> None:
+        self._analysis = None
+        self._options.clear()
+
+    def select(self, attribute: str, value: object = True) -> Configurator:
+        """Choose a value: a value id (choice; multi: add it), True/False (bool), a number (int).
+
+        Raises:
+            UnknownSelectionError: no such attribute or value.
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> cfg = Configurator(demo_ruleset())
+            >>> cfg.select("accessories", "flange_kit").choices
+            {'accessories': {'flange_kit': True}}
+        """
+        av = self._attr(attribute)
+        v = self._check_value(av, value)
+        if av.type == "multi":
+            members = dict(self._choices.pop(attribute, {}))
+            members.pop(str(v), None)
+            members[str(v)] = True
+            self._choices[attribute] = members
+        else:
+            self._choices.pop(attribute, None)
+            self._choices[attribute] = v
+        self._changed()
+        return self
+
+    def deselect(self, attribute: str, value: object = None) -> Configurator:
+        """Take back a choice (for a multi attribute: one value's, or all when ``value`` is None).
+
+        Raises:
+            UnknownSelectionError: no such attribute or value.
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> cfg = Configurator(demo_ruleset())
+            >>> cfg.select("medium", "water").deselect("medium").choices
+            {}
+        """
+        av = self._attr(attribute)
+        if av.type == "multi" and value is not None:
+            v = self._check_value(av, value)
+            members = dict(self._choices.get(attribute, {}))
+            members.pop(str(v), None)
+            if members:
+                self._choices[attribute] = members
+            else:
+                self._choices.pop(attribute, None)
+        else:
+            self._choices.pop(attribute, None)
+        self._changed()
+        return self
+
+    def set(self, attribute: str, value: object) -> Configurator:
+        """Set an attribute's whole value; for a multi attribute an iterable of value ids (every
+        other value is then ruled out).
+
+        Raises:
+            UnknownSelectionError: no such attribute or value.
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> cfg = Configurator(demo_ruleset())
+            >>> cfg.set("accessories", ["flange_kit"]).choices["accessories"]
+            {'flange_kit': True, 'vibration_sensor': False}
+        """
+        av = self._attr(attribute)
+        if av.type != "multi":
+            return self.select(attribute, value)
+        if isinstance(value, str) or not isinstance(value, Iterable):
+            raise UnknownSelectionError(f"'{attribute}' takes a list of value ids")
+        chosen = {str(self._check_value(av, x)) for x in value}
+        self._choices.pop(attribute, None)
+        self._choices[attribute] = {vid: vid in chosen for vid in av.values}
+        self._changed()
+        return self
+
+    def reset(self) -> Configurator:
+        """Forget every choice."""
+        self._choices.clear()
+        self._changed()
+        return self
+
+    # -- assumptions --------------------------------------------------------------------------
+
+    def _items(self) -> list[tuple[_Key, Assumption, Choice]]:
+        out: list[tuple[_Key, Assumption, Choice]] = []
+        rs = self.ruleset
+        for name, v in self._choices.items():
+            av = self.model.attribute(name)
+            if av.type == "multi":
+                for vid, sel in v.items():
+                    lit = av.lit(vid)
+                    ch = Choice(name, vid, sel, describe_choice(rs, name, vid, sel))
+                    out.append(((name, vid), lit if sel else Not(lit), ch))
+                continue
+            ch = Choice(name, v, True, describe_choice(rs, name, v))
+            out.append(((name, None), self._fix(av, v), ch))
+        return out
+
+    def _fix(self, av: AttributeVars, v: Value) -> Assumption:
+        if av.type == "choice":
+            assert isinstance(v, str)
+            return av.lit(v)
+        if av.type == "bool":
+            return av.lits[0] if v else Not(av.lits[0])
+        assert av.int_var is not None and isinstance(v, int)
+        return Compare("==", av.int_var, IntConst(v))
+
+    def _defaults(self) -> list[tuple[_Key, Assumption]]:
+        """Soft defaults in attribute order (bool without default: false; multi: not chosen)."""
+        out: list[tuple[_Key, Assumption]] = []
+        for attr in self.ruleset.attributes.values():
+            av = self.model.attribute(attr.name)
+            user = self._choices.get(attr.name)
+            if av.type == "multi":
+                decided = user or {}
+                default = set(attr.default or ())  # type: ignore[arg-type]
+                for vid, lit in zip(av.values, av.lits, strict=True):
+                    if vid not in decided:
+                        out.append(((attr.name, vid), lit if vid in default else Not(lit)))
+                continue
+            if user is not None:
+                continue
+            if av.type == "bool":
+                out.append(((attr.name, None), self._fix(av, bool(attr.default))))
+            elif attr.default is not None:
+                out.append(((attr.name, None), self._fix(av, attr.default)))  # type: ignore[arg-type]
+        return out
+
+    # -- solver plumbing ------------------------------------------------------------------------
+
+    @property
+    def session(self) -> SolverSession:
+        """The solver session (opened on first use)."""
+        if self._session is None:
+            self._session = backend_for("options", self.backend_name).open(self.model)
+        return self._session
+
+    def close(self) -> None:
+        """Release the solver (the session can still be used; it reopens on demand)."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def _limit(self, time_limit: float | None) -> float:
+        return self.time_limit if time_limit is None else time_limit
+
+    def _rule_ref(self, rule_id: str) -> RuleRef:
+        rule = self.ruleset.rule(rule_id)
+        return RuleRef(rule_id, rule_text(self.ruleset, rule), rule.location)
+
+    def _explanation(self, core: Core, choices: Sequence[Choice], minimal: bool) -> Explanation:
+        return Explanation(
+            tuple(choices[i] for i in core.assumptions),
+            tuple(self._rule_ref(r) for r in core.rules),
+            minimal,
+        )
+
+    def _reason(
+        self,
+        items: Sequence[tuple[_Key, Assumption, Choice]],
+        tested: Assumption,
+        core: Core | None,
+        mode: ReasonMode,
+        deadline: Deadline,
+    ) -> Explanation | None:
+        if mode == "none":
+            return None
+        assumptions = [a for _, a, _ in items]
+        choices = [c for _, _, c in items]
+        if mode == "core" and core is not None:
+            return self._explanation(core, choices, False)
+        small = minimal_core(
+            self.session,
+            assumptions,
+            extra=[tested],
+            core=core,
+            time_limit=max(0.001, deadline.remaining()),
+        )
+        if small is None:  # cannot happen for a proven exclusion; be safe
+            return None
+        return self._explanation(small, choices, not deadline.expired())
+
+    def _analyse(self, time_limit: float | None = None) -> _Analysis:
+        if self._analysis is not None:
+            return self._analysis
+        deadline = Deadline(self._limit(time_limit))
+        items = self._items()
+        assumptions = [a for _, a, _ in items]
+        session = self.session
+        dom = session.domains(assumptions, time_limit=deadline.remaining())
+        if dom.status is SolveStatus.UNSAT:
+            self._analysis = _Analysis(False, dom, None, [])
+            return self._analysis
+        if dom.status is SolveStatus.UNKNOWN and not any(dom.bools):
+            raise SolverError("the time limit was reached before the choices could be checked")
+        first = session.solve(assumptions, time_limit=deadline.remaining())
+        if first.status is not SolveStatus.SAT:
+            raise SolverError("the time limit was reached before the choices could be checked")
+        assert first.assignment is not None
+        current = first.assignment
+        kept: list[tuple[_Key, Assumption]] = []
+        for key, d in self._defaults():
+            if eval_bool(d, current):
+                kept.append((key, d))
+                continue
+            res = session.solve(
+                [*assumptions, *(a for _, a in kept), d], time_limit=deadline.remaining()
+            )
+            if res.status is SolveStatus.SAT:
+                assert res.assignment is not None
+                current = res.assignment
+                kept.append((key, d))
+        self._analysis = _Analysis(True, dom, current, kept)
+        return self._analysis
+
+    # -- check -----------------------------------------------------------------------------------
+
+    def _fully_chosen(self) -> dict[str, Value] | None:
+        values: dict[str, Value] = {}
+        for av in self.model.attributes:
+            v = self._choices.get(av.attribute)
+            if v is None:
+                return None
+            if av.type == "multi":
+                if set(v) != set(av.values):
+                    return None
+                values[av.attribute] = frozenset(k for k, sel in v.items() if sel)
+            else:
+                values[av.attribute] = v
+        return values
+
+    def check(self, *, time_limit: float | None = None) -> Configuration:
+        """Where the session stands: ``valid``, ``incomplete`` or ``invalid``.
+
+        A configuration where the user chose every attribute is checked by the evaluator
+        alone (no solver). Otherwise the user's choices are checked for consistency, implied
+        values are added, then defaults where they fit.
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> cfg = Configurator(demo_ruleset())
+            >>> r = cfg.select("medium", "sea_water").select("material", "cast_iron").check()
+            >>> r.status, [v.rule_id for v in r.violations]
+            ('invalid', ['sea-water-needs-duplex'])
+        """
+        full = self._fully_chosen()
+        if full is not None:
+            return self._check_full(full)
+        analysis = self._analyse(time_limit)
+        if not analysis.consistent:
+            conflict = self.explain(time_limit=time_limit)
+            values = {k: v for k, v in self._user_values().items()}
+            prov: dict[str, Provenance] = {k: "user" for k in values}
+            violations = tuple(
+                Violation(r.id, r.text, r.location) for r in (conflict.rules if conflict else ())
+            )
+            return Configuration(
+                self.model.product_id,
+                values,
+                prov,
+                self._member_prov(values, {}),
+                "invalid",
+                (),
+                violations,
+                conflict,
+            )
+        return self._current(analysis)
+
+    def _user_values(self) -> dict[str, Value]:
+        out: dict[str, Value] = {}
+        for name, v in self._choices.items():
+            if isinstance(v, dict):
+                out[name] = frozenset(k for k, sel in v.items() if sel)
+            else:
+                out[name] = v
+        return out
+
+    def _member_prov(
+        self, values: Mapping[str, Value], member: Mapping[str, Mapping[str, Provenance]]
+    ) -> dict[str, dict[str, Provenance]]:
+        out: dict[str, dict[str, Provenance]] = {}
+        for av in self.model.attributes:
+            if av.type != "multi" or av.attribute not in values:
+                continue
+            chosen = values[av.attribute]
+            assert isinstance(chosen, frozenset)
+            known = member.get(av.attribute, {})
+            user = self._choices.get(av.attribute, {})
+            out[av.attribute] = {
+                vid: ("user" if vid in user else known.get(vid, "completed"))
+                for vid in av.values
+                if vid in chosen
+            }
+        return out
+
+    def _check_full(self, values: dict[str, Value]) -> Configuration:
+        violated = check_values(self.ruleset, values)
+        prov: dict[str, Provenance] = {k: "user" for k in values}
+        violations = []
+        for rid in violated:
+            if rid.endswith(":selection"):
+                attr = rid.split(":")[0]
+                violations.append(
+                    Violation(
+                        rid,
+                        f"the number of values chosen for '{attr}' is out of bounds",
+                        self.ruleset.attributes[attr].location,
+                    )
+                )
+            else:
+                ref = self._rule_ref(rid)
+                violations.append(Violation(rid, ref.text, ref.location))
+        return Configuration(
+            self.model.product_id,
+            values,
+            prov,
+            self._member_prov(values, {}),
+            "invalid" if violations else "valid",
+            (),
+            tuple(violations),
+        )
+
+    def _implied_lits(self, dom: Domains) -> dict[_Key, Value]:
+        """Attributes (and multi values) whose value the user's choices force."""
+        out: dict[_Key, Value] = {}
+        for av in self.model.attributes:
+            if av.type == "choice":
+                possible = [
+                    vid
+                    for vid, lit in zip(av.values, av.lits, strict=True)
+                    if True in dom.bools[lit.index]
+                ]
+                if len(possible) == 1:
+                    out[(av.attribute, None)] = possible[0]
+            elif av.type == "bool":
+                b = dom.bools[av.lits[0].index]
+                if len(b) == 1:
+                    out[(av.attribute, None)] = next(iter(b))
+            elif av.type == "multi":
+                for vid, lit in zip(av.values, av.lits, strict=True):
+                    b = dom.bools[lit.index]
+                    if len(b) == 1:
+                        out[(av.attribute, vid)] = next(iter(b))
+            else:
+                assert av.int_var is not None
+                vals = dom.ints[av.int_var.index]
+                bounds = dom.int_bounds[av.int_var.index]
+                if dom.complete and bounds is not None and bounds[0] == bounds[1]:
+                    out[(av.attribute, None)] = bounds[0]
+                elif len(vals) == 1 and av.int_var.hi - av.int_var.lo < 256 and dom.complete:
+                    out[(av.attribute, None)] = next(iter(vals))
+        return out
+
+    def _current(self, analysis: _Analysis) -> Configuration:
+        assert analysis.domains is not None and analysis.model is not None
+        implied = self._implied_lits(analysis.domains) if analysis.domains.complete else {}
+        kept = {key for key, _ in analysis.kept_defaults}
+        model_values = assignment_to_values(self.model, analysis.model)
+        values: dict[str, Value] = {}
+        prov: dict[str, Provenance] = {}
+        member: dict[str, dict[str, Provenance]] = {}
+        missing: list[str] = []
+        for av in self.model.attributes:
+            name = av.attribute
+            user = self._choices.get(name)
+            if av.type == "multi":
+                decided = user or {}
+                chosen: set[str] = set()
+                mprov: dict[str, Provenance] = {}
+                for vid in av.values:
+                    key = (name, vid)
+                    if vid in decided:
+                        src: Provenance = "user"
+                        inside = bool(decided[vid])
+                    elif key in implied:
+                        src = "implied"
+                        inside = bool(implied[key])
+                    else:
+                        src = "default"
+                        inside = vid in model_values[name]  # type: ignore[operator]
+                    mprov[vid] = src
+                    if inside:
+                        chosen.add(vid)
+                values[name] = frozenset(chosen)
+                member[name] = {vid: p for vid, p in mprov.items() if vid in chosen}
+                ranks = [mprov[v] for v in chosen] or list(mprov.values())
+                prov[name] = min(ranks, key=lambda p: _RANK[p]) if ranks else "default"
+                continue
+            key1: _Key = (name, None)
+            if user is not None:
+                values[name], prov[name] = user, "user"
+            elif key1 in implied:
+                values[name], prov[name] = implied[key1], "implied"
+            elif key1 in kept:
+                values[name], prov[name] = model_values[name], "default"
+            else:
+                missing.append(name)
+        if missing:
+            return Configuration(
+                self.model.product_id, values, prov, member, "incomplete", tuple(missing)
+            )
+        self._guard(values)
+        return Configuration(self.model.product_id, values, prov, member, "valid")
+
+    def _guard(self, values: Mapping[str, Value]) -> None:
+        violated = check_values(self.ruleset, values)
+        if violated:
+            raise SolverError(
+                "internal error: the solver returned a configuration the evaluator rejects "
+                f"(rules {', '.join(violated)}); please report this with the ruleset"
+            )
+
+    # -- options -----------------------------------------------------------------------------------
+
+    def options(
+        self, *, reasons: ReasonMode = "minimal", time_limit: float | None = None
+    ) -> OptionsView:
+        """The state of every value: selectable, selected, implied or excluded.
+
+        A value is judged against the user's choices on the *other* attributes (for a multi
+        value: all other choices), so a selected attribute still shows which alternatives work.
+        ``excluded`` values cannot be part of any valid configuration under those choices,
+        ``selectable`` ones can (the answer is exact: "backtrack-free"); ``implied`` values are
+        forced. Excluded and implied values carry a reason: ``minimal`` (every choice and rule
+        in it is needed), ``core`` (faster, maybe not minimal) or ``none``.
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> cfg = Configurator(demo_ruleset())
+            >>> _ = cfg.select("motor", "m55")
+            >>> cfg.options()["flow_m3h"].range
+            (5, 110)
+        """
+        cached = self._options.get(reasons)
+        if cached is not None:
+            return cached
+        deadline = Deadline(self._limit(time_limit))
+        analysis = self._analyse(deadline.remaining())
+        dom = analysis.domains
+        assert dom is not None
+        items = self._items()
+        conflict = None if analysis.consistent else self.explain(time_limit=deadline.remaining())
+        complete = dom.complete
+        out: dict[str, AttributeOptions] = {}
+        for av in self.model.attributes:
+            attr = self.ruleset.attributes[av.attribute]
+            own = [i for i, (key, _, _) in enumerate(items) if key[0] == av.attribute]
+            if av.type == "int":
+                opt, ok = self._int_options(
+                    av, items, own, dom, analysis.consistent, reasons, deadline
+                )
+            elif own or not analysis.consistent:
+                opt, ok = self._local_options(av, items, own, reasons, deadline)
+            else:
+                opt, ok = self._global_options(av, items, dom, reasons, deadline)
+            complete &= ok
+            out[av.attribute] = AttributeOptions(
+                av.attribute, attr.label, av.type, opt.values, opt.range, opt.feasible
+            )
+        view = OptionsView(out, analysis.consistent, conflict, complete and not deadline.expired())
+        self._options[reasons] = view
+        return view
+
+    def _labels(self, av: AttributeVars) -> list[tuple[str | bool, str, Assumption]]:
+        attr = self.ruleset.attributes[av.attribute]
+        if av.type == "bool":
+            lit = av.lits[0]
+            return [(True, "yes", lit), (False, "no", Not(lit))]
+        return [
+            (vid, attr.values[vid].label, lit) for vid, lit in zip(av.values, av.lits, strict=True)
+        ]
+
+    def _global_options(
+        self,
+        av: AttributeVars,
+        items: list[tuple[_Key, Assumption, Choice]],
+        dom: Domains,
+        reasons: ReasonMode,
+        deadline: Deadline,
+    ) -> tuple[AttributeOptions, bool]:
+        """Options of an attribute the user has not chosen, from the valid domains."""
+        values: list[ValueOption] = []
+        for value, label, lit in self._labels(av):
+            var = lit if not isinstance(lit, Not) else lit.arg
+            assert not isinstance(var, Not | Compare)
+            idx = var.index  # type: ignore[union-attr]
+            positive = not isinstance(lit, Not)
+            possible = dom.bools[idx]
+            can = positive in possible
+            must = possible == frozenset({positive})
+            if not can:
+                core = dom.cores.get((idx, positive))
+                reason = self._reason(items, lit, core, reasons, deadline)
+                values.append(ValueOption(value, label, "excluded", None, reason))
+            elif must and av.type in ("choice", "bool", "multi"):
+                core = dom.cores.get((idx, not positive))
+                neg: Assumption = Not(lit) if positive else var  # type: ignore[assignment]
+                reason = self._reason(items, neg, core, reasons, deadline)
+                values.append(ValueOption(value, label, "implied", "implied", reason))
+            else:
+                values.append(ValueOption(value, label, "selectable"))
+        return AttributeOptions(av.attribute, "", av.type, tuple(values)), True
+
+    def _local_options(
+        self,
+        av: AttributeVars,
+        items: list[tuple[_Key, Assumption, Choice]],
+        own: list[int],
+        reasons: ReasonMode,
+        deadline: Deadline,
+    ) -> tuple[AttributeOptions, bool]:
+        """Options of an attribute the user has chosen (or of any attribute in a conflict):
+        every value judged against the other choices."""
+        session = self.session
+        complete = True
+        values: list[ValueOption] = []
+        user = self._choices.get(av.attribute)
+        labels = self._labels(av)
+        if av.type == "multi":
+            # each value judged against every choice except the one on that value
+            for value, label, lit in labels:
+                sub = [it for it in items if it[0] != (av.attribute, value)]
+                decided = (user or {}).get(value)
+                if decided is True:
+                    values.append(ValueOption(value, label, "selected", "user"))
+                    continue
+                res = session.solve([a for _, a, _ in sub] + [lit], time_limit=deadline.remaining())
+                if res.status is SolveStatus.SAT:
+                    values.append(
+                        ValueOption(
+                            value, label, "selectable", "user" if decided is False else None
+                        )
+                    )
+                elif res.status is SolveStatus.UNSAT:
+                    reason = self._reason(sub, lit, res.core, reasons, deadline)
+                    values.append(
+                        ValueOption(
+                            value, label, "excluded", "user" if decided is False else None, reason
+                        )
+                    )
+                else:
+                    complete = False
+                    values.append(ValueOption(value, label, "selectable"))
+            return AttributeOptions(av.attribute, "", av.type, tuple(values)), complete
+        sub = [it for i, it in enumerate(items) if i not in set(own)]
+        sub_a = [a for _, a, _ in sub]
+        seen: set[object] = set()
+        first = session.solve(sub_a, time_limit=deadline.remaining())
+        if first.status is SolveStatus.SAT:
+            assert first.assignment is not None
+            seen.update(self._values_in(av, first.assignment))
+        for value, label, lit in labels:
+            if (
+                user is not None
+                and user == value
+                and isinstance(user, bool) == isinstance(value, bool)
+            ):
+                values.append(ValueOption(value, label, "selected", "user"))
+                continue
+            if (
+                first.status is SolveStatus.SAT
+                and value in seen
+                and (isinstance(value, bool) or True)
+            ):
+                values.append(ValueOption(value, label, "selectable"))
+                continue
+            res = session.solve([*sub_a, lit], time_limit=deadline.remaining())
+            if res.status is SolveStatus.SAT:
+                assert res.assignment is not None
+                seen.update(self._values_in(av, res.assignment))
+                values.append(ValueOption(value, label, "selectable"))
+            elif res.status is SolveStatus.UNSAT:
+                reason = self._reason(sub, lit, res.core, reasons, deadline)
+                values.append(ValueOption(value, label, "excluded", None, reason))
+            else:
+                complete = False
+                values.append(ValueOption(value, label, "selectable"))
+        return AttributeOptions(av.attribute, "", av.type, tuple(values)), complete
+
+    def _values_in(self, av: AttributeVars, a: Assignment) -> _Set[object]:
+        if av.type == "bool":
+            return {a.bools[av.lits[0].index]}
+        return {vid for vid, lit in zip(av.values, av.lits, strict=True) if a.bools[lit.index]}
+
+    def _int_options(
+        self,
+        av: AttributeVars,
+        items: list[tuple[_Key, Assumption, Choice]],
+        own: list[int],
+        dom: Domains,
+        consistent: bool,
+        reasons: ReasonMode,
+        deadline: Deadline,
+    ) -> tuple[AttributeOptions, bool]:
+        iv = av.int_var
+        assert iv is not None
+        user = self._choices.get(av.attribute)
+        small = iv.hi - iv.lo + 1 <= 256
+        if not own and consistent:
+            vals = dom.ints[iv.index]
+            bounds = dom.int_bounds[iv.index]
+            feasible = tuple(sorted(vals)) if small else None
+            values: tuple[ValueOption, ...] = ()
+            if bounds is not None and bounds[0] == bounds[1] and dom.complete:
+                k = bounds[0]
+                reason = None
+                if reasons != "none":
+                    # forced: "!= k" is impossible
+                    neq = Compare("!=", iv, IntConst(k))
+                    res = self.session.solve(
+                        [*(a for _, a, _ in items), neq], time_limit=deadline.remaining()
+                    )
+                    reason = (
+                        self._reason(items, neq, res.core, reasons, deadline)
+                        if res.status is SolveStatus.UNSAT
+                        else None
+                    )
+                values = (ValueOption(k, str(k), "implied", "implied", reason),)
+            return AttributeOptions(av.attribute, "", "int", values, bounds, feasible), dom.complete
+        sub = [it for i, it in enumerate(items) if i not in set(own)]
+        sub_a = [a for _, a, _ in sub]
+        found, ok = self._int_feasible(sub_a, iv, small, deadline)
+        values = (ValueOption(user, str(user), "selected", "user"),) if user is not None else ()
+        rng: tuple[int, int] | None = (min(found), max(found)) if found else None
+        return AttributeOptions(
+            av.attribute, "", "int", values, rng, tuple(sorted(found)) if small else None
+        ), ok
+
+    def _int_feasible(
+        self, assumptions: list[Assumption], iv: Any, small: bool, deadline: Deadline
+    ) -> tuple[_Set[int], bool]:
+        session = self.session
+        found: set[int] = set()
+        res = session.solve(assumptions, time_limit=deadline.remaining())
+        if res.status is not SolveStatus.SAT:
+            return found, res.status is SolveStatus.UNSAT
+        assert res.assignment is not None
+        found.add(res.assignment.ints[iv.index])
+        if small:
+            for k in range(iv.lo, iv.hi + 1):
+                if k in found:
+                    continue
+                r = session.solve(
+                    [*assumptions, Compare("==", iv, IntConst(k))], time_limit=deadline.remaining()
+                )
+                if r.status is SolveStatus.SAT:
+                    assert r.assignment is not None
+                    found.add(r.assignment.ints[iv.index])
+                elif r.status is SolveStatus.UNKNOWN:
+                    return found, False
+            return found, True
+        ok = True
+        for low in (True, False):
+            lo, hi = (iv.lo, min(found) - 1) if low else (max(found) + 1, iv.hi)
+            while lo <= hi:
+                mid = (lo + hi) // 2 if low else (lo + hi + 1) // 2
+                bound = Compare("<=" if low else ">=", iv, IntConst(mid))
+                r = session.solve([*assumptions, bound], time_limit=deadline.remaining())
+                if r.status is SolveStatus.UNKNOWN:
+                    ok = False
+                    break
+                if r.status is SolveStatus.SAT:
+                    assert r.assignment is not None
+                    k = r.assignment.ints[iv.index]
+                    found.add(k)
+                    if low:
+                        hi = k - 1
+                    else:
+                        lo = k + 1
+                elif low:
+                    lo = mid + 1
+                else:
+                    hi = mid - 1
+        return found, ok
+
+    def why(
+        self, attribute: str, value: object, *, time_limit: float | None = None
+    ) -> Explanation | None:
+        """Why a value is excluded (``None`` when it is not).
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> cfg = Configurator(demo_ruleset()).select("atex")
+            >>> cfg.why("accessories", "vibration_sensor").rules[0].id
+            'atex-no-sensor'
+        """
+        av = self._attr(attribute)
+        v = self._check_value(av, value)
+        deadline = Deadline(self._limit(time_limit))
+        key: _Key = (attribute, str(v) if av.type == "multi" else None)
+        items = [it for it in self._items() if it[0] != key]
+        lit = self._fix(av, v) if av.type != "multi" else av.lit(str(v))
+        res = self.session.solve([*(a for _, a, _ in items), lit], time_limit=deadline.remaining())
+        if res.status is not SolveStatus.UNSAT:
+            return None
+        return self._reason(items, lit, res.core, "minimal", deadline)
+
+    # -- explain and repair ------------------------------------------------------------------------
+
+    def explain(self, *, time_limit: float | None = None) -> Explanation | None:
+        """A minimal conflict among the user's choices and the rules (``None`` if consistent).
+
+        Removing any choice or rule named resolves this conflict (others may remain).
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> cfg = Configurator(demo_ruleset())
+            >>> _ = cfg.select("atex").select("medium", "sea_water").select("material", "stainless")
+            >>> [c.attribute for c in cfg.explain().choices]
+            ['medium', 'material']
+        """
+        deadline = Deadline(self._limit(time_limit))
+        items = self._items()
+        core = minimal_core(self.session, [a for _, a, _ in items], time_limit=deadline.remaining())
+        if core is None:
+            return None
+        return self._explanation(core, [c for _, _, c in items], not deadline.expired())
+
+    def repair(
+        self, *, max_size: int = 3, limit: int = 10, time_limit: float | None = None
+    ) -> list[Repair]:
+        """The smallest sets of user choices to change, each with the values that fit instead.
+
+        Returns an empty list when the choices are consistent (or no repair of at most
+        ``max_size`` choices exists).
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> cfg = Configurator(demo_ruleset())
+            >>> _ = cfg.select("medium", "sea_water").select("material", "cast_iron")
+            >>> [(r.remove[0].attribute, r.alternatives) for r in cfg.repair()]
+            [('medium', {'medium': ('water', 'solvent')}), ('material', {'material': ('duplex',)})]
+        """
+        deadline = Deadline(self._limit(time_limit))
+        items = self._items()
+        assumptions = [a for _, a, _ in items]
+        sets, _ = minimum_corrections(
+            self.session,
+            assumptions,
+            max_size=max_size,
+            limit=limit,
+            time_limit=deadline.remaining(),
+        )
+        out: list[Repair] = []
+        for combo in sets:
+            if not combo:
+                return []
+            rest = [a for i, a in enumerate(assumptions) if i not in combo]
+            dom = self.session.domains(rest, time_limit=deadline.remaining())
+            alternatives: dict[str, tuple[Value, ...]] = {}
+            for i in combo:
+                key, _, ch = items[i]
+                av = self.model.attribute(key[0])
+                alternatives[key[0] if key[1] is None else f"{key[0]}.{key[1]}"] = (
+                    self._alternatives(av, key, ch, dom)
+                )
+            out.append(Repair(tuple(items[i][2] for i in combo), alternatives))
+        return out
+
+    def _alternatives(
+        self, av: AttributeVars, key: _Key, ch: Choice, dom: Domains
+    ) -> tuple[Value, ...]:
+        if av.type == "int":
+            assert av.int_var is not None
+            vals = dom.ints[av.int_var.index]
+            if av.int_var.hi - av.int_var.lo < 256:
+                return tuple(sorted(v for v in vals if v != ch.value))
+            b = dom.int_bounds[av.int_var.index]
+            return b if b is not None else ()
+        if av.type == "bool":
+            return tuple(
+                v for v in (True, False) if v in dom.bools[av.lits[0].index] and v != ch.value
+            )
+        if av.type == "multi":
+            assert key[1] is not None
+            member = dom.bools[av.lit(key[1]).index]
+            return tuple(v for v in (True, False) if v in member and v != ch.selected)
+        return tuple(
+            vid
+            for vid, lit in zip(av.values, av.lits, strict=True)
+            if True in dom.bools[lit.index] and vid != ch.value
+        )
+
+    # -- completion ---------------------------------------------------------------------------------
+
+    def complete(
+        self,
+        *,
+        preferences: Mapping[str, object] | None = None,
+        reference: Mapping[str, object] | None = None,
+        prices: Mapping[str, Decimal | int] | None = None,
+        time_limit: float | None = None,
+    ) -> Configuration:
+        """A valid full configuration: the user's choices, then defaults where they fit, then
+        (optionally) the best one for an objective.
+
+        Args:
+            preferences: preferred values (``{attribute: value or list of values}``); as many
+                as possible are honoured.
+            reference: a full configuration to stay close to (fewest changes).
+            prices: list prices by SKU; the total of the option SKUs is minimised (lowest list
+                price). Give at most one of ``preferences``, ``reference`` and ``prices``.
+            time_limit: seconds (default: the session's).
+
+        Returns:
+            A configuration with ``status`` ``valid`` (provenance per value), or ``invalid`` with
+            the conflict when the user's choices cannot be completed.
+
+        Raises:
+            ValueError: more than one objective was given.
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> cfg = Configurator(demo_ruleset())
+            >>> done = cfg.select("atex").complete()
+            >>> done.status, done.values["accessories"], done.provenance["atex"]
+            ('valid', frozenset(), 'user')
+        """
+        objectives = [x for x in (preferences, reference, prices) if x is not None]
+        if len(objectives) > 1:
+            raise ValueError("give at most one of preferences, reference and prices")
+        deadline = Deadline(self._limit(time_limit))
+        analysis = self._analyse(deadline.remaining())
+        if not analysis.consistent:
+            return self.check(time_limit=deadline.remaining())
+        assert analysis.model is not None and analysis.domains is not None
+        items = self._items()
+        hard = [a for _, a, _ in items] + [a for _, a in analysis.kept_defaults]
+        assignment = analysis.model
+        objective = self._objective(preferences, reference, prices)
+        if objective is not None:
+            optimizer = self._optimizer()
+            res = optimizer.optimize(objective, hard, time_limit=deadline.remaining())
+            if res.status is SolveStatus.SAT and res.assignment is not None:
+                assignment = res.assignment
+        values = assignment_to_values(self.model, assignment)
+        self._guard(values)
+        implied = self._implied_lits(analysis.domains) if analysis.domains.complete else {}
+        kept = {key for key, _ in analysis.kept_defaults}
+        prov: dict[str, Provenance] = {}
+        member: dict[str, dict[str, Provenance]] = {}
+        for av in self.model.attributes:
+            name = av.attribute
+            user = self._choices.get(name)
+            if av.type == "multi":
+                decided = user or {}
+                chosen = values[name]
+                assert isinstance(chosen, frozenset)
+                mp: dict[str, Provenance] = {}
+                for vid in chosen:
+                    k = (name, vid)
+                    mp[vid] = (
+                        "user"
+                        if vid in decided
+                        else "implied"
+                        if k in implied
+                        else "default"
+                        if k in kept
+                        else "completed"
+                    )
+                member[name] = {vid: mp[vid] for vid in av.values if vid in mp}
+                prov[name] = (
+                    min(mp.values(), key=lambda p: _RANK[p])
+                    if mp
+                    else (
+                        "user"
+                        if decided
+                        else "implied"
+                        if any((name, v) in implied for v in av.values)
+                        else "default"
+                    )
+                )
+                continue
+            k2: _Key = (name, None)
+            prov[name] = (
+                "user"
+                if user is not None
+                else "implied"
+                if k2 in implied
+                else "default"
+                if k2 in kept
+                else "completed"
+            )
+        return Configuration(self.model.product_id, values, prov, member, "valid")
+
+    def _optimizer(self) -> SolverSession:
+        backend = backend_for("optimize", self.backend_name)
+        current = self.session
+        if (
+            getattr(current, "__class__", None) is not None
+            and backend.name == backend_for("options", self.backend_name).name
+        ):
+            return current
+        return backend.open(self.model)
+
+    def _objective(
+        self,
+        preferences: Mapping[str, object] | None,
+        reference: Mapping[str, object] | None,
+        prices: Mapping[str, Decimal | int] | None,
+    ) -> Objective | None:
+        if preferences is not None:
+            lits: list[BoolExpr] = []
+            for name, pref in preferences.items():
+                av = self._attr(name)
+                items: Iterable[object] = (
+                    pref
+                    if av.type == "multi"
+                    and isinstance(pref, Iterable)
+                    and not isinstance(pref, str)
+                    else [pref]
+                )
+                for p in items:
+                    v = self._check_value(av, p)
+                    lits.append(av.lit(str(v)) if av.type == "multi" else self._fix(av, v))
+            if not lits:
+                return None
+            return Objective(Linear(tuple((1, BoolToInt(lit)) for lit in lits)), "max")
+        if reference is not None:
+            terms: list[tuple[int, NumExpr]] = []
+            for av in self.model.attributes:
+                if av.attribute not in reference:
+                    continue
+                ref = reference[av.attribute]
+                if av.type == "multi":
+                    chosen = (
+                        set(ref)
+                        if isinstance(ref, Iterable) and not isinstance(ref, str)
+                        else set()
+                    )
+                    for vid, lit in zip(av.values, av.lits, strict=True):
+                        terms.append((1, BoolToInt(Not(lit) if vid in chosen else lit)))
+                else:
+                    v = self._check_value(av, ref)
+                    terms.append((1, BoolToInt(Not(self._fix(av, v)))))
+            return Objective(Linear(tuple(terms)), "min") if terms else None
+        if prices is not None:
+            return self._price_objective(prices)
+        return None
+
+    def _price_objective(self, prices: Mapping[str, Decimal | int]) -> Objective | None:
+        scale = 1
+        for p in prices.values():
+            exp = Decimal(p).as_tuple().exponent
+            if isinstance(exp, int) and exp < 0:
+                scale = max(scale, 10 ** (-exp))
+        terms: list[tuple[int, NumExpr]] = []
+        for attr in self.ruleset.attributes.values():
+            av = self.model.attribute(attr.name)
+            if av.type == "bool" and attr.sku in prices:
+                terms.append((int(Decimal(prices[attr.sku]) * scale), BoolToInt(av.lits[0])))  # type: ignore[index]
+            for vid, lit in zip(av.values, av.lits, strict=True):
+                sku = attr.values[vid].sku
+                if sku is not None and sku in prices:
+                    terms.append((int(Decimal(prices[sku]) * scale), BoolToInt(lit)))
+        terms = [(c, t) for c, t in terms if c != 0]
+        return Objective(Linear(tuple(terms)), "min") if terms else None
+
+    # -- counting and enumeration -------------------------------------------------------------------
+
+    def enumerate(
+        self, *, limit: int = 100, time_limit: float | None = None
+    ) -> list[dict[str, Value]]:
+        """Up to ``limit`` valid full configurations that honour the user's choices.
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> cfg = Configurator(demo_ruleset())
+            >>> len(cfg.select("flow_m3h", 400).enumerate(limit=5))
+            0
+        """
+        res = self.session.enumerate(
+            [a for _, a, _ in self._items()], limit=limit, time_limit=self._limit(time_limit)
+        )
+        out = [assignment_to_values(self.model, a) for a in res.assignments]
+        for values in out:
+            self._guard(values)
+        return out
+
+    def count(self, *, limit: int = 1_000_000, time_limit: float | None = None) -> CountResult:
+        """How many valid full configurations honour the user's choices (up to ``limit``).
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> cfg = Configurator(demo_ruleset())
+            >>> cfg.select("flow_m3h", 200).select("atex").select("medium", "water").count()
+            CountResult(count=6, exact=True)
+        """
+        session = self.session
+        counter = backend_for("count", self.backend_name)
+        if counter.name != getattr(session, "name", "sat") and counter.capabilities.supports(
+            "enumerate"
+        ):
+            session = counter.open(self.model)
+        res = session.enumerate(
+            [a for _, a, _ in self._items()], limit=limit, time_limit=self._limit(time_limit)
+        )
+        return CountResult(len(res.assignments), res.complete)
+
+    # -- bill of materials ---------------------------------------------------------------------------
+
+    def bill_of_materials(self, configuration: Configuration | None = None) -> list[BomLine]:
+        """The bill of materials of a valid configuration (default: :meth:`complete`).
+
+        Raises:
+            ConfigurationError: the configuration is not valid.
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> cfg = Configurator(demo_ruleset()).select("flow_m3h", 120)
+            >>> [(l.sku, str(l.quantity)) for l in cfg.bill_of_materials()][-1]
+            ('CABLE-M', '4')
+        """
+        done = configuration or self.complete()
+        if not done.is_valid:
+            raise ConfigurationError("only a valid configuration has a bill of materials")
+        return bill_of_materials(self.ruleset, done.values)
+
+    # -- serialisation ----------------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        """The session as JSON (the choices in click order, the backend and the time limit).
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> rs = demo_ruleset()
+            >>> text = Configurator(rs).select("medium", "water").to_json()
+            >>> Configurator.from_json(rs, text).choices
+            {'medium': 'water'}
+        """
+        choices: list[dict[str, Any]] = []
+        for name, v in self._choices.items():
+            if isinstance(v, dict):
+                for vid, sel in v.items():
+                    choices.append({"attribute": name, "value": vid, "selected": sel})
+            else:
+                choices.append({"attribute": name, "value": v})
+        return json.dumps(
+            {
+                "cpq_session": _SESSION_FORMAT,
+                "product": self.model.product_id,
+                "fingerprint": _fingerprint(self.model),
+                "backend": self.backend_name,
+                "time_limit": self.time_limit,
+                "choices": choices,
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(
+        cls, ruleset: Ruleset, text: str | bytes, *, backend: str | None = None
+    ) -> Configurator:
+        """Rebuild a session saved with :meth:`to_json` on the same ruleset.
+
+        Raises:
+            ConfigurationError: the text is not a session of this product.
+            UnknownSelectionError: a saved choice no longer fits the ruleset.
+        """
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ConfigurationError(f"not a configurator session: {exc}") from None
+        if not isinstance(data, dict) or data.get("cpq_session") != _SESSION_FORMAT:
+            raise ConfigurationError("not a configurator session (or one of another version)")
+        if data.get("product") != ruleset.product.id:
+            raise ConfigurationError(
+                f"the session belongs to product '{data.get('product')}', not '{ruleset.product.id}'"
+            )
+        limit = data.get("time_limit", 10.0)
+        cfg = cls(
+            ruleset,
+            backend=backend or str(data.get("backend", "auto")),
+            time_limit=float(limit) if isinstance(limit, int | float) else 10.0,
+        )
+        choices = data.get("choices", [])
+        if not isinstance(choices, list):
+            raise ConfigurationError("the session's choices must be a list")
+        for ch in choices:
+            if not isinstance(ch, dict) or "attribute" not in ch or "value" not in ch:
+                raise ConfigurationError(f"bad choice in session: {ch!r}")
+            av = cfg._attr(str(ch["attribute"]))
+            if av.type == "multi":
+                v = cfg._check_value(av, ch["value"])
+                members = cfg._choices.setdefault(av.attribute, {})
+                members[str(v)] = bool(ch.get("selected", True))
+            else:
+                cfg._choices[av.attribute] = cfg._check_value(av, ch["value"])
+        cfg._changed()
+        return cfg
+
+
+def _fingerprint(model: ConstraintModel) -> str:
+    h = hashlib.sha256()
+    for av in model.attributes:
+        h.update(f"{av.attribute}:{av.type}:{','.join(av.values)};".encode())
+    for rid in model.rule_ids():
+        h.update(rid.encode())
+    return h.hexdigest()[:16]

@@ -1,0 +1,624 @@
+"""The pure-Python backend on python-constraint (``python-constraint2``, imported as ``constraint``).
+
+This is the only module that imports ``constraint``. It is meant for small models, for platforms
+without native wheels, and as an independent oracle in tests: its encoding is deliberately
+plain, so that a disagreement with CP-SAT or the SAT backend points at a translation bug.
+
+The encoding of a :class:`~cpq.model.ir.ConstraintModel`:
+
+* every :class:`~cpq.model.ir.BoolVar` is a variable with domain ``{0, 1}``, every
+  :class:`~cpq.model.ir.IntVar` a variable with its whole range as domain (at most
+  ``max_domain_size`` values; wider ranges raise :class:`~cpq.errors.UnsupportedFeatureError`);
+* a top-level ``And`` is split into its parts; a count of Boolean variables compared with a
+  constant (the "exactly one value" and "between m and n values" domain constraints) becomes
+  ``ExactSumConstraint`` / ``MinSumConstraint`` / ``MaxSumConstraint``;
+* every other formula becomes one ``FunctionConstraint`` over exactly the variables it
+  mentions, whose function is the formula compiled once to Python closures (the same semantics
+  as :func:`cpq.model.ir.eval_bool`, never ``eval``);
+* assumptions shrink the variables' domains; switched-off rules are left out.
+
+There is no objective (``optimize`` raises :class:`~cpq.errors.UnsupportedFeatureError` naming
+the ``cpsat`` backend) and no unsatisfiable cores. The time limit is a deadline checked inside
+every constraint check and between solutions: when it passes, the call returns
+:attr:`~cpq.solve.base.SolveStatus.UNKNOWN` (or an incomplete enumeration). The search order is
+fixed (false before true, small integers first), so answers are deterministic.
+
+Example:
+    >>> from cpq.model.ir import BoolVar, ConstraintModel, Constraint, Compare, IntVar, Linear
+    >>> from cpq.model.ir import BoolToInt, IntConst
+    >>> p = BoolVar(0, "p", "p", None)
+    >>> x = IntVar(0, "x", "x", 0, 9)
+    >>> rule = Compare(">=", Linear(((1, x), (5, BoolToInt(p)))), IntConst(7))
+    >>> m = ConstraintModel("demo", (), (p,), (x,), (Constraint(rule, "require", "r1", None),))
+    >>> s = PyConstraintBackend().open(m)
+    >>> s.solve(time_limit=5).assignment
+    Assignment(bools=(False,), ints=(7,))
+    >>> len(s.enumerate(limit=100, time_limit=5).assignments)
+    11
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import constraint as pc
+
+from cpq.errors import UnsupportedFeatureError
+from cpq.model.ir import (
+    Abs,
+    And,
+    Assignment,
+    AttributeVars,
+    BoolConst,
+    BoolExpr,
+    BoolToInt,
+    BoolVar,
+    Compare,
+    CompareOp,
+    ConstraintModel,
+    FloorDiv,
+    Implies,
+    IntConst,
+    IntVar,
+    Linear,
+    Max,
+    Min,
+    Mul,
+    Not,
+    NumExpr,
+    Objective,
+    Or,
+    Table,
+    TableCell,
+)
+from cpq.solve.base import (
+    Assumption,
+    Capabilities,
+    Domains,
+    EnumerationResult,
+    SolveResult,
+    SolveStatus,
+    check_assumption,
+    generic_domains,
+)
+
+__all__ = ["PyConstraintBackend", "PyConstraintSession"]
+
+MAX_DOMAIN_SIZE: Final = 100_000
+"""Default cap on the number of values of one integer variable."""
+
+_Vals = Sequence[int]
+_BoolFn = Callable[[_Vals], bool]
+_NumFn = Callable[[_Vals], int]
+
+
+class _TimeUp(Exception):
+    """Raised inside the search when the deadline has passed."""
+
+
+class _Clock:
+    """The deadline of the running call, shared by every constraint of a session."""
+
+    __slots__ = ("at",)
+
+    def __init__(self) -> None:
+        self.at = float("inf")
+
+    def check(self) -> None:
+        if time.monotonic() > self.at:
+            raise _TimeUp
+
+
+def _holds(op: CompareOp, x: int, y: int) -> bool:
+    if op == "==":
+        return x == y
+    if op == "!=":
+        return x != y
+    if op == "<":
+        return x < y
+    if op == "<=":
+        return x <= y
+    if op == ">":
+        return x > y
+    return x >= y
+
+
+# -- formulas to closures ---------------------------------------------------------------------
+
+
+class _Scope:
+    """Compiles the formula of one constraint; collects the variables it reads, in order."""
+
+    def __init__(self, n_bools: int) -> None:
+        self._n_bools = n_bools
+        self.keys: list[int] = []
+        self._pos: dict[int, int] = {}
+
+    def _slot(self, key: int) -> int:
+        pos = self._pos.get(key)
+        if pos is None:
+            pos = len(self.keys)
+            self._pos[key] = pos
+            self.keys.append(key)
+        return pos
+
+    def bool_slot(self, v: BoolVar) -> int:
+        return self._slot(v.index)
+
+    def int_slot(self, v: IntVar) -> int:
+        return self._slot(self._n_bools + v.index)
+
+    def boolean(self, e: BoolExpr) -> _BoolFn:
+        """A function of the collected variables' values that is true when ``e`` holds."""
+        if isinstance(e, BoolVar):
+            i = self.bool_slot(e)
+            return lambda v: v[i] == 1
+        if isinstance(e, BoolConst):
+            c = e.value
+            return lambda v: c
+        if isinstance(e, Not):
+            f = self.boolean(e.arg)
+            return lambda v: not f(v)
+        if isinstance(e, And):
+            fs = [self.boolean(x) for x in e.args]
+            return lambda v: all(f(v) for f in fs)
+        if isinstance(e, Or):
+            fs = [self.boolean(x) for x in e.args]
+            return lambda v: any(f(v) for f in fs)
+        if isinstance(e, Implies):
+            fc, ft = self.boolean(e.cond), self.boolean(e.then)
+            return lambda v: (not fc(v)) or ft(v)
+        if isinstance(e, Compare):
+            return self._compare(e)
+        return self._table(e)
+
+    def _compare(self, e: Compare) -> _BoolFn:
+        fl, fr = self.number(e.left), self.number(e.right)
+        op = e.op
+        if op == "==":
+            return lambda v: fl(v) == fr(v)
+        if op == "!=":
+            return lambda v: fl(v) != fr(v)
+        if op == "<":
+            return lambda v: fl(v) < fr(v)
+        if op == "<=":
+            return lambda v: fl(v) <= fr(v)
+        if op == ">":
+            return lambda v: fl(v) > fr(v)
+        return lambda v: fl(v) >= fr(v)
+
+    def number(self, e: NumExpr) -> _NumFn:
+        """A function of the collected variables' values that computes ``e``."""
+        if isinstance(e, IntConst):
+            c = e.value
+            return lambda v: c
+        if isinstance(e, IntVar):
+            i = self.int_slot(e)
+            return lambda v: v[i]
+        if isinstance(e, BoolToInt):
+            pred = self.boolean(e.arg)
+            return lambda v: 1 if pred(v) else 0
+        if isinstance(e, Linear):
+            terms = [(c, self.number(t)) for c, t in e.terms]
+            k = e.constant
+            return lambda v: k + sum(c * f(v) for c, f in terms)
+        if isinstance(e, Mul):
+            fa, fb = self.number(e.left), self.number(e.right)
+            return lambda v: fa(v) * fb(v)
+        if isinstance(e, FloorDiv):
+            fa, fb = self.number(e.left), self.number(e.right)
+
+            def floordiv(v: _Vals) -> int:
+                b = fb(v)
+                return 0 if b == 0 else fa(v) // b
+
+            return floordiv
+        if isinstance(e, Min):
+            fs = [self.number(x) for x in e.args]
+            return lambda v: min(f(v) for f in fs)
+        if isinstance(e, Max):
+            fs = [self.number(x) for x in e.args]
+            return lambda v: max(f(v) for f in fs)
+        if isinstance(e, Abs):
+            f = self.number(e.arg)
+            return lambda v: abs(f(v))
+        test, ft, fe = self.boolean(e.cond), self.number(e.then), self.number(e.orelse)
+        return lambda v: ft(v) if test(v) else fe(v)
+
+    def _column(self, av: AttributeVars) -> tuple[_NumFn, Callable[[TableCell], frozenset[int]]]:
+        """The column's value as an int (a choice's first true value index, ``len(values)``
+        for none) and a function turning a cell into the ints it matches."""
+        if av.type == "int":
+            if av.int_var is None:
+                raise UnsupportedFeatureError(f"table column '{av.attribute}' has no variable")
+            i = self.int_slot(av.int_var)
+            return (lambda v: v[i]), (
+                lambda cell: frozenset(int(x) for x in (cell or ()) if isinstance(x, int))
+            )
+        if av.type == "bool":
+            i = self.bool_slot(av.lits[0])
+            return (lambda v: v[i]), (
+                lambda cell: frozenset(int(b) for b in (False, True) if cell and b in cell)
+            )
+        slots = [self.bool_slot(x) for x in av.lits]
+        values = av.values
+        n = len(slots)
+
+        def first(v: _Vals) -> int:
+            for k, i in enumerate(slots):
+                if v[i] == 1:
+                    return k
+            return n
+
+        def cell_ints(cell: TableCell) -> frozenset[int]:
+            if cell is None:
+                return frozenset()
+            out = {k for k, value in enumerate(values) if value in cell}
+            if None in cell:
+                out.add(n)
+            return frozenset(out)
+
+        return first, cell_ints
+
+    def _table(self, t: Table) -> _BoolFn:
+        cols = [self._column(c) for c in t.columns]
+        getters = [g for g, _ in cols]
+        rows: list[tuple[frozenset[int] | None, ...]] = []
+        for row in t.rows:
+            rows.append(
+                tuple(
+                    None if cell is None else conv(cell)
+                    for (_, conv), cell in zip(cols, row, strict=True)
+                )
+            )
+        allow = t.mode == "allow"
+
+        def holds(v: _Vals) -> bool:
+            values = [g(v) for g in getters]
+            matched = any(
+                all(cell is None or x in cell for cell, x in zip(row, values, strict=True))
+                for row in rows
+            )
+            return matched if allow else not matched
+
+        return holds
+
+
+# -- parts: the python-constraint constraints of one IR constraint ----------------------------
+
+_SumKind = Literal["exact", "min", "max"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One python-constraint constraint: a compiled function, a count, or a constant."""
+
+    rule_id: str | None
+    keys: tuple[int, ...]
+    fn: _BoolFn | None = None
+    count: tuple[_SumKind, int] | None = None
+    const: bool | None = None
+
+
+def _count_pattern(e: BoolExpr) -> tuple[tuple[int, ...], _SumKind, int] | None:
+    """``sum(BoolToInt(v) for distinct v) op k`` as (bool var indices, kind, bound)."""
+    if not isinstance(e, Compare) or not isinstance(e.right, IntConst):
+        return None
+    left = e.left
+    if not isinstance(left, Linear):
+        return None
+    idx: list[int] = []
+    for coef, term in left.terms:
+        if coef != 1 or not isinstance(term, BoolToInt) or not isinstance(term.arg, BoolVar):
+            return None
+        idx.append(term.arg.index)
+    if not idx or len(set(idx)) != len(idx):
+        return None
+    k = e.right.value - left.constant
+    kinds: dict[str, tuple[_SumKind, int]] = {
+        "==": ("exact", k),
+        "<=": ("max", k),
+        "<": ("max", k - 1),
+        ">=": ("min", k),
+        ">": ("min", k + 1),
+    }
+    hit = kinds.get(e.op)
+    if hit is None:
+        return None
+    return tuple(idx), hit[0], hit[1]
+
+
+def _parts(e: BoolExpr, rule_id: str | None, n_bools: int) -> Iterator[_Part]:
+    if isinstance(e, And):
+        for x in e.args:
+            yield from _parts(x, rule_id, n_bools)
+        return
+    count = _count_pattern(e)
+    if count is not None:
+        keys, kind, bound = count
+        yield _Part(rule_id, keys, count=(kind, bound))
+        return
+    scope = _Scope(n_bools)
+    fn = scope.boolean(e)
+    if not scope.keys:
+        yield _Part(rule_id, (), const=fn(()))
+        return
+    yield _Part(rule_id, tuple(scope.keys), fn=fn)
+
+
+# -- python-constraint glue (the library is untyped) ------------------------------------------
+
+
+class _ExactSum(pc.ExactSumConstraint):  # type: ignore[misc]
+    def __init__(self, bound: int, clock: _Clock) -> None:
+        super().__init__(bound)
+        self._clock = clock
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self._clock.check()
+        return super().__call__(*args, **kwargs)
+
+
+class _MinSum(pc.MinSumConstraint):  # type: ignore[misc]
+    def __init__(self, bound: int, clock: _Clock) -> None:
+        super().__init__(bound)
+        self._clock = clock
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self._clock.check()
+        return super().__call__(*args, **kwargs)
+
+
+class _MaxSum(pc.MaxSumConstraint):  # type: ignore[misc]
+    def __init__(self, bound: int, clock: _Clock) -> None:
+        super().__init__(bound)
+        self._clock = clock
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self._clock.check()
+        return super().__call__(*args, **kwargs)
+
+
+def _checked(fn: _BoolFn, clock: _Clock) -> Callable[..., bool]:
+    def check(*vals: int) -> bool:
+        clock.check()
+        return fn(vals)
+
+    return check
+
+
+class PyConstraintSession:
+    """A python-constraint encoding of one model; each call builds a fresh ``Problem``.
+
+    Attributes:
+        model: the IR model the session answers for.
+
+    Example:
+        >>> from cpq.model.ir import BoolVar, ConstraintModel, Constraint, Or, Not
+        >>> p, q = BoolVar(0, "p", "p", None), BoolVar(1, "q", "q", None)
+        >>> m = ConstraintModel("d", (), (p, q), (), (Constraint(Or((p, q)), "require", "r", None),))
+        >>> session = PyConstraintBackend().open(m)
+        >>> len(session.enumerate(limit=10, time_limit=5).assignments)
+        3
+        >>> session.solve([Not(p), Not(q)], time_limit=5).status
+        <SolveStatus.UNSAT: 'unsat'>
+    """
+
+    def __init__(self, model: ConstraintModel, *, max_domain_size: int = MAX_DOMAIN_SIZE) -> None:
+        for iv in model.int_vars:
+            if iv.hi - iv.lo + 1 > max_domain_size:
+                raise UnsupportedFeatureError(
+                    f"the pyconstraint backend enumerates every value of an integer, and "
+                    f"'{iv.name}' has {iv.hi - iv.lo + 1} (limit {max_domain_size}); "
+                    "use the 'cpsat' backend"
+                )
+        self.model = model
+        n = len(model.bool_vars)
+        self._parts = [p for c in model.constraints for p in _parts(c.expr, c.rule_id, n)]
+        self._clock = _Clock()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _domains(self, assumptions: Sequence[Assumption]) -> tuple[list[list[int]], bool]:
+        """Per variable key, its values (search order: tried last to first); and whether
+        the assumptions leave every domain non-empty."""
+        model = self.model
+        bools = [[1, 0] for _ in model.bool_vars]
+        ints = [list(range(v.hi, v.lo - 1, -1)) for v in model.int_vars]
+        for a in assumptions:
+            check_assumption(a)
+            if isinstance(a, BoolVar):
+                bools[a.index] = [x for x in bools[a.index] if x == 1]
+            elif isinstance(a, Not):
+                assert isinstance(a.arg, BoolVar)
+                bools[a.arg.index] = [x for x in bools[a.arg.index] if x == 0]
+            else:
+                assert isinstance(a, Compare) and isinstance(a.left, IntVar)
+                assert isinstance(a.right, IntConst)
+                op, c, j = a.op, a.right.value, a.left.index
+                ints[j] = [x for x in ints[j] if _holds(op, x, c)]
+        domains = bools + ints
+        return domains, all(domains)
+
+    def _solutions(
+        self, assumptions: Sequence[Assumption], rules: Collection[str] | None
+    ) -> Iterator[Assignment]:
+        """Every solution, lazily; raises :class:`_TimeUp` when the deadline passes."""
+        domains, nonempty = self._domains(assumptions)
+        on = None if rules is None else set(rules)
+        parts = [p for p in self._parts if p.rule_id is None or on is None or p.rule_id in on]
+        if not nonempty or any(p.const is False for p in parts):
+            return
+        nb = len(self.model.bool_vars)
+        if not domains:  # no variables: the empty assignment is the one solution
+            yield Assignment((), ())
+            return
+        clock = self._clock
+        problem = pc.Problem(pc.OptimizedBacktrackingSolver())
+        for key, values in enumerate(domains):
+            problem.addVariable(key, values)
+        for p in parts:
+            if p.fn is not None:
+                problem.addConstraint(pc.FunctionConstraint(_checked(p.fn, clock)), list(p.keys))
+            elif p.count is not None:
+                kind, bound = p.count
+                cls = _ExactSum if kind == "exact" else _MinSum if kind == "min" else _MaxSum
+                problem.addConstraint(cls(bound, clock), list(p.keys))
+        clock.check()
+        for sol in problem.getSolutionIter():
+            yield Assignment(
+                tuple(sol[i] == 1 for i in range(nb)),
+                tuple(sol[nb + j] for j in range(len(self.model.int_vars))),
+            )
+            clock.check()
+
+    # -- the SolverSession protocol ---------------------------------------------------------
+
+    def solve(
+        self,
+        assumptions: Sequence[Assumption] = (),
+        *,
+        rules: Collection[str] | None = None,
+        time_limit: float,
+    ) -> SolveResult:
+        """Find one solution under the assumptions with the given rules switched on.
+
+        UNSAT answers carry no core (this backend has no ``cores`` capability).
+
+        Example:
+            >>> from cpq.model.ir import BoolVar, ConstraintModel
+            >>> m = ConstraintModel("d", (), (BoolVar(0, "p", "p", None),), (), ())
+            >>> PyConstraintBackend().open(m).solve(time_limit=1).status
+            <SolveStatus.SAT: 'sat'>
+        """
+        self._clock.at = time.monotonic() + max(0.0, time_limit)
+        try:
+            for a in self._solutions(assumptions, rules):
+                return SolveResult(SolveStatus.SAT, a)
+        except _TimeUp:
+            return SolveResult(SolveStatus.UNKNOWN)
+        finally:
+            self._clock.at = float("inf")
+        return SolveResult(SolveStatus.UNSAT)
+
+    def optimize(
+        self,
+        objective: Objective,
+        assumptions: Sequence[Assumption] = (),
+        *,
+        rules: Collection[str] | None = None,
+        time_limit: float,
+    ) -> SolveResult:
+        """Not available: python-constraint only satisfies.
+
+        Raises:
+            UnsupportedFeatureError: always; use the ``cpsat`` backend.
+
+        Example:
+            >>> from cpq.model.ir import ConstraintModel, IntConst, Objective
+            >>> s = PyConstraintBackend().open(ConstraintModel("d", (), (), (), ()))
+            >>> s.optimize(Objective(IntConst(0)), time_limit=1)
+            Traceback (most recent call last):
+            ...
+            cpq.errors.UnsupportedFeatureError: the pyconstraint backend cannot optimise an objective; use the 'cpsat' backend
+        """
+        raise UnsupportedFeatureError(
+            "the pyconstraint backend cannot optimise an objective; use the 'cpsat' backend"
+        )
+
+    def domains(
+        self,
+        assumptions: Sequence[Assumption] = (),
+        *,
+        rules: Collection[str] | None = None,
+        time_limit: float,
+        int_exact_limit: int = 256,
+    ) -> Domains:
+        """The valid domain of every variable (solution-guided, one ``solve`` per open value).
+
+        Example:
+            >>> from cpq.model.ir import BoolVar, ConstraintModel
+            >>> m = ConstraintModel("d", (), (BoolVar(0, "p", "p", None),), (), ())
+            >>> PyConstraintBackend().open(m).domains(time_limit=1).bools
+            (frozenset({False, True}),)
+        """
+        return generic_domains(
+            self, assumptions, rules=rules, time_limit=time_limit, int_exact_limit=int_exact_limit
+        )
+
+    def enumerate(
+        self,
+        assumptions: Sequence[Assumption] = (),
+        *,
+        limit: int,
+        time_limit: float,
+    ) -> EnumerationResult:
+        """Up to ``limit`` distinct solutions (all rules on), in a fixed search order.
+
+        ``complete`` is true when these are all the solutions there are.
+
+        Example:
+            >>> from cpq.model.ir import IntVar, ConstraintModel
+            >>> x = IntVar(0, "x", "x", 1, 4)
+            >>> r = PyConstraintBackend().open(ConstraintModel("d", (), (), (x,), ())).enumerate(
+            ...     limit=3, time_limit=1)
+            >>> [a.ints for a in r.assignments], r.complete
+            ([(1,), (2,), (3,)], False)
+        """
+        found: list[Assignment] = []
+        self._clock.at = time.monotonic() + max(0.0, time_limit)
+        complete = True
+        try:
+            for a in self._solutions(assumptions, None):
+                if len(found) >= limit:
+                    complete = False
+                    break
+                found.append(a)
+        except _TimeUp:
+            complete = False
+        finally:
+            self._clock.at = float("inf")
+        return EnumerationResult(tuple(found), complete)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class PyConstraintBackend:
+    """python-constraint: pure Python, satisfaction and enumeration only.
+
+    Attributes:
+        name: ``"pyconstraint"``.
+        capabilities: ``pure-python``.
+
+    Example:
+        >>> backend = PyConstraintBackend()
+        >>> backend.name, backend.capabilities.supports("optimize")
+        ('pyconstraint', False)
+    """
+
+    name: str = "pyconstraint"
+    capabilities: Capabilities = Capabilities(frozenset({"pure-python"}))
+
+    def __init__(self, *, max_domain_size: int = MAX_DOMAIN_SIZE) -> None:
+        self._max_domain_size = max_domain_size
+
+    def open(self, model: ConstraintModel) -> PyConstraintSession:
+        """Compile ``model`` into a new session.
+
+        Raises:
+            UnsupportedFeatureError: an integer variable has more than ``max_domain_size``
+                values.
+
+        Example:
+            >>> from cpq.model.ir import ConstraintModel, IntVar
+            >>> big = ConstraintModel("d", (), (), (IntVar(0, "n", "n", 0, 10**9),), ())
+            >>> PyConstraintBackend().open(big)
+            Traceback (most recent call last):
+            ...
+            cpq.errors.UnsupportedFeatureError: the pyconstraint backend enumerates every value of an integer, and 'n' has 1000000001 (limit 100000); use the 'cpsat' backend
+        """
+        return PyConstraintSession(model, max_domain_size=self._max_domain_size)
