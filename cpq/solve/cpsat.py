@@ -727,6 +727,9 @@ class CpSatSession:
             lits.append(lit)
             owners.setdefault(lit.index, []).append(i)
         on = None if rules is None else set(rules)
+        for rid in on or ():
+            if rid not in self._selectors:
+                raise KeyError(f"unknown rule id {rid!r}")
         for rid, sel in self._selectors.items():
             if on is None or rid in on:
                 lits.append(sel)

@@ -40,9 +40,9 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import constraint as pc
 
@@ -90,9 +90,15 @@ __all__ = ["PyConstraintBackend", "PyConstraintSession"]
 MAX_DOMAIN_SIZE: Final = 100_000
 """Default cap on the number of values of one integer variable."""
 
-_Vals = Sequence[int]
-_BoolFn = Callable[[_Vals], bool]
-_NumFn = Callable[[_Vals], int]
+_UNSET: Final[object] = pc.Unassigned
+"""What python-constraint passes for a variable the search has not assigned yet."""
+
+_Vals = Sequence[Any]
+_Interval = tuple[int, int]
+_BoolFn = Callable[[_Vals], "bool | None"]
+_NumFn = Callable[[_Vals], _Interval]
+_ColFn = Callable[[_Vals], "int | None"]
+_BOOL_TO_INT: Final[dict[bool | None, _Interval]] = {True: (1, 1), False: (0, 0), None: (0, 1)}
 
 
 class _TimeUp(Exception):
@@ -130,10 +136,18 @@ def _holds(op: CompareOp, x: int, y: int) -> bool:
 
 
 class _Scope:
-    """Compiles the formula of one constraint; collects the variables it reads, in order."""
+    """Compiles the formula of one constraint; collects the variables it reads, in order.
 
-    def __init__(self, n_bools: int) -> None:
-        self._n_bools = n_bools
+    The compiled functions take the values of the collected variables, where a variable the
+    search has not assigned yet is ``Unassigned``, and answer in three-valued logic: a formula
+    gives ``True``, ``False`` or ``None`` (not decided yet) and a number gives the interval
+    ``(lo, hi)`` of the values it can still take. On a full assignment they compute exactly what
+    :func:`cpq.model.ir.eval_bool` computes; on a partial one they let the search drop a branch
+    as soon as a constraint can no longer hold.
+    """
+
+    def __init__(self, model: ConstraintModel) -> None:
+        self._n_bools = len(model.bool_vars)
         self.keys: list[int] = []
         self._pos: dict[int, int] = {}
 
@@ -152,104 +166,127 @@ class _Scope:
         return self._slot(self._n_bools + v.index)
 
     def boolean(self, e: BoolExpr) -> _BoolFn:
-        """A function of the collected variables' values that is true when ``e`` holds."""
+        """A three-valued function of the collected variables: does ``e`` hold?"""
         if isinstance(e, BoolVar):
             i = self.bool_slot(e)
-            return lambda v: v[i] == 1
+            return lambda v: None if v[i] is _UNSET else v[i] == 1
         if isinstance(e, BoolConst):
             c = e.value
             return lambda v: c
         if isinstance(e, Not):
             f = self.boolean(e.arg)
-            return lambda v: not f(v)
+            return lambda v: _not3(f(v))
         if isinstance(e, And):
             fs = [self.boolean(x) for x in e.args]
-            return lambda v: all(f(v) for f in fs)
+            return lambda v: _and3(f(v) for f in fs)
         if isinstance(e, Or):
             fs = [self.boolean(x) for x in e.args]
-            return lambda v: any(f(v) for f in fs)
+            return lambda v: _or3(f(v) for f in fs)
         if isinstance(e, Implies):
             fc, ft = self.boolean(e.cond), self.boolean(e.then)
-            return lambda v: (not fc(v)) or ft(v)
+            return lambda v: _or3((_not3(fc(v)), ft(v)))
         if isinstance(e, Compare):
-            return self._compare(e)
+            fl, fr = self.number(e.left), self.number(e.right)
+            op = e.op
+
+            def compare(v: _Vals) -> bool | None:
+                a, b = fl(v), fr(v)
+                return _decided(op, a[0] - b[1], a[1] - b[0])
+
+            return compare
         return self._table(e)
 
-    def _compare(self, e: Compare) -> _BoolFn:
-        fl, fr = self.number(e.left), self.number(e.right)
-        op = e.op
-        if op == "==":
-            return lambda v: fl(v) == fr(v)
-        if op == "!=":
-            return lambda v: fl(v) != fr(v)
-        if op == "<":
-            return lambda v: fl(v) < fr(v)
-        if op == "<=":
-            return lambda v: fl(v) <= fr(v)
-        if op == ">":
-            return lambda v: fl(v) > fr(v)
-        return lambda v: fl(v) >= fr(v)
-
     def number(self, e: NumExpr) -> _NumFn:
-        """A function of the collected variables' values that computes ``e``."""
+        """A function of the collected variables: the interval of values ``e`` can take."""
         if isinstance(e, IntConst):
-            c = e.value
+            c = (e.value, e.value)
             return lambda v: c
         if isinstance(e, IntVar):
             i = self.int_slot(e)
-            return lambda v: v[i]
+            whole = (e.lo, e.hi)
+            return lambda v: whole if v[i] is _UNSET else (v[i], v[i])
         if isinstance(e, BoolToInt):
             pred = self.boolean(e.arg)
-            return lambda v: 1 if pred(v) else 0
+            return lambda v: _BOOL_TO_INT[pred(v)]
         if isinstance(e, Linear):
             terms = [(c, self.number(t)) for c, t in e.terms]
             k = e.constant
-            return lambda v: k + sum(c * f(v) for c, f in terms)
+
+            def linear(v: _Vals) -> _Interval:
+                lo = hi = k
+                for c, f in terms:
+                    a, b = f(v)
+                    if c >= 0:
+                        lo, hi = lo + c * a, hi + c * b
+                    else:
+                        lo, hi = lo + c * b, hi + c * a
+                return lo, hi
+
+            return linear
         if isinstance(e, Mul):
             fa, fb = self.number(e.left), self.number(e.right)
-            return lambda v: fa(v) * fb(v)
+            return lambda v: _mul(fa(v), fb(v))
         if isinstance(e, FloorDiv):
             fa, fb = self.number(e.left), self.number(e.right)
-
-            def floordiv(v: _Vals) -> int:
-                b = fb(v)
-                return 0 if b == 0 else fa(v) // b
-
-            return floordiv
+            return lambda v: _floordiv(fa(v), fb(v))
         if isinstance(e, Min):
             fs = [self.number(x) for x in e.args]
-            return lambda v: min(f(v) for f in fs)
+
+            def minimum(v: _Vals) -> _Interval:
+                parts = [f(v) for f in fs]
+                return min(p[0] for p in parts), min(p[1] for p in parts)
+
+            return minimum
         if isinstance(e, Max):
             fs = [self.number(x) for x in e.args]
-            return lambda v: max(f(v) for f in fs)
+
+            def maximum(v: _Vals) -> _Interval:
+                parts = [f(v) for f in fs]
+                return max(p[0] for p in parts), max(p[1] for p in parts)
+
+            return maximum
         if isinstance(e, Abs):
             f = self.number(e.arg)
-            return lambda v: abs(f(v))
+            return lambda v: _abs(f(v))
         test, ft, fe = self.boolean(e.cond), self.number(e.then), self.number(e.orelse)
-        return lambda v: ft(v) if test(v) else fe(v)
 
-    def _column(self, av: AttributeVars) -> tuple[_NumFn, Callable[[TableCell], frozenset[int]]]:
+        def if_then_else(v: _Vals) -> _Interval:
+            c = test(v)
+            if c is True:
+                return ft(v)
+            if c is False:
+                return fe(v)
+            a, b = ft(v), fe(v)
+            return min(a[0], b[0]), max(a[1], b[1])
+
+        return if_then_else
+
+    def _column(self, av: AttributeVars) -> tuple[_ColFn, Callable[[TableCell], frozenset[int]]]:
         """The column's value as an int (a choice's first true value index, ``len(values)``
-        for none) and a function turning a cell into the ints it matches."""
+        for none; ``None`` while undecided) and a function turning a cell into the ints it
+        matches."""
         if av.type == "int":
             if av.int_var is None:
                 raise UnsupportedFeatureError(f"table column '{av.attribute}' has no variable")
             i = self.int_slot(av.int_var)
-            return (lambda v: v[i]), (
+            return (lambda v: None if v[i] is _UNSET else cast(int, v[i])), (
                 lambda cell: frozenset(int(x) for x in (cell or ()) if isinstance(x, int))
             )
         if av.type == "bool":
             i = self.bool_slot(av.lits[0])
-            return (lambda v: v[i]), (
+            return (lambda v: None if v[i] is _UNSET else cast(int, v[i])), (
                 lambda cell: frozenset(int(b) for b in (False, True) if cell and b in cell)
             )
         slots = [self.bool_slot(x) for x in av.lits]
         values = av.values
         n = len(slots)
 
-        def first(v: _Vals) -> int:
+        def first(v: _Vals) -> int | None:
             for k, i in enumerate(slots):
-                if v[i] == 1:
+                x = v[i]
+                if x is _UNSET:
+                    return None
+                if x == 1:
                     return k
             return n
 
@@ -276,15 +313,91 @@ class _Scope:
             )
         allow = t.mode == "allow"
 
-        def holds(v: _Vals) -> bool:
+        def holds(v: _Vals) -> bool | None:
             values = [g(v) for g in getters]
-            matched = any(
-                all(cell is None or x in cell for cell, x in zip(row, values, strict=True))
+            matched = _or3(
+                _and3(
+                    True if cell is None else None if x is None else x in cell
+                    for cell, x in zip(row, values, strict=True)
+                )
                 for row in rows
             )
-            return matched if allow else not matched
+            return matched if allow else _not3(matched)
 
         return holds
+
+
+def _not3(x: bool | None) -> bool | None:
+    return None if x is None else not x
+
+
+def _and3(xs: Iterable[bool | None]) -> bool | None:
+    out: bool | None = True
+    for x in xs:
+        if x is False:
+            return False
+        if x is None:
+            out = None
+    return out
+
+
+def _or3(xs: Iterable[bool | None]) -> bool | None:
+    out: bool | None = False
+    for x in xs:
+        if x is True:
+            return True
+        if x is None:
+            out = None
+    return out
+
+
+def _decided(op: CompareOp, lo: int, hi: int) -> bool | None:
+    """Whether ``d op 0`` holds for every ``d`` in ``[lo, hi]`` (True), for none (False)."""
+    if lo == hi:
+        return _holds(op, lo, 0)
+    if op == "==":
+        return False if lo > 0 or hi < 0 else None
+    if op == "!=":
+        return True if lo > 0 or hi < 0 else None
+    if _holds(op, lo, 0) and _holds(op, hi, 0):
+        return True
+    if not _holds(op, lo, 0) and not _holds(op, hi, 0):
+        return False
+    return None
+
+
+def _mul(a: _Interval, b: _Interval) -> _Interval:
+    if a[0] == a[1] and b[0] == b[1]:
+        x = a[0] * b[0]
+        return x, x
+    corners = (a[0] * b[0], a[0] * b[1], a[1] * b[0], a[1] * b[1])
+    return min(corners), max(corners)
+
+
+def _floordiv(a: _Interval, b: _Interval) -> _Interval:
+    """``a // b`` with ``x // 0 == 0``, over intervals: floor division is monotone in each
+    argument on each side of zero, so the extremes are at the corners."""
+    if a[0] == a[1] and b[0] == b[1]:
+        x = 0 if b[0] == 0 else a[0] // b[0]
+        return x, x
+    divisors = {d for d in (b[0], b[1]) if d != 0}
+    if b[0] <= -1 <= b[1]:
+        divisors.add(-1)
+    if b[0] <= 1 <= b[1]:
+        divisors.add(1)
+    out = [x // d for x in a for d in divisors]
+    if b[0] <= 0 <= b[1]:
+        out.append(0)
+    return min(out), max(out)
+
+
+def _abs(a: _Interval) -> _Interval:
+    lo, hi = a
+    if lo >= 0:
+        return a
+    if hi <= 0:
+        return -hi, -lo
+    return 0, max(-lo, hi)
 
 
 # -- parts: the python-constraint constraints of one IR constraint ----------------------------
@@ -331,20 +444,20 @@ def _count_pattern(e: BoolExpr) -> tuple[tuple[int, ...], _SumKind, int] | None:
     return tuple(idx), hit[0], hit[1]
 
 
-def _parts(e: BoolExpr, rule_id: str | None, n_bools: int) -> Iterator[_Part]:
+def _parts(e: BoolExpr, rule_id: str | None, model: ConstraintModel) -> Iterator[_Part]:
     if isinstance(e, And):
         for x in e.args:
-            yield from _parts(x, rule_id, n_bools)
+            yield from _parts(x, rule_id, model)
         return
     count = _count_pattern(e)
     if count is not None:
         keys, kind, bound = count
         yield _Part(rule_id, keys, count=(kind, bound))
         return
-    scope = _Scope(n_bools)
+    scope = _Scope(model)
     fn = scope.boolean(e)
     if not scope.keys:
-        yield _Part(rule_id, (), const=fn(()))
+        yield _Part(rule_id, (), const=fn(()) is True)
         return
     yield _Part(rule_id, tuple(scope.keys), fn=fn)
 
@@ -383,9 +496,9 @@ class _MaxSum(pc.MaxSumConstraint):  # type: ignore[misc]
 
 
 def _checked(fn: _BoolFn, clock: _Clock) -> Callable[..., bool]:
-    def check(*vals: int) -> bool:
+    def check(*vals: Any) -> bool:
         clock.check()
-        return fn(vals)
+        return fn(vals) is not False
 
     return check
 
@@ -416,9 +529,9 @@ class PyConstraintSession:
                     "use the 'cpsat' backend"
                 )
         self.model = model
-        n = len(model.bool_vars)
-        self._parts = [p for c in model.constraints for p in _parts(c.expr, c.rule_id, n)]
+        self._parts = [p for c in model.constraints for p in _parts(c.expr, c.rule_id, model)]
         self._clock = _Clock()
+        self._rule_ids = frozenset(model.rule_ids())
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -449,6 +562,9 @@ class PyConstraintSession:
         """Every solution, lazily; raises :class:`_TimeUp` when the deadline passes."""
         domains, nonempty = self._domains(assumptions)
         on = None if rules is None else set(rules)
+        for rid in on or ():
+            if rid not in self._rule_ids:
+                raise KeyError(f"unknown rule id {rid!r}")
         parts = [p for p in self._parts if p.rule_id is None or on is None or p.rule_id in on]
         if not nonempty or any(p.const is False for p in parts):
             return
@@ -462,7 +578,9 @@ class PyConstraintSession:
             problem.addVariable(key, values)
         for p in parts:
             if p.fn is not None:
-                problem.addConstraint(pc.FunctionConstraint(_checked(p.fn, clock)), list(p.keys))
+                problem.addConstraint(
+                    pc.FunctionConstraint(_checked(p.fn, clock), assigned=False), list(p.keys)
+                )
             elif p.count is not None:
                 kind, bound = p.count
                 cls = _ExactSum if kind == "exact" else _MinSum if kind == "min" else _MaxSum
