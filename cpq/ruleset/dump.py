@@ -53,8 +53,11 @@ __all__ = ["dump_ruleset", "expr_to_data", "ruleset_equal", "ruleset_to_data"]
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _YAML11_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
-# Characters PyYAML accepts unescaped in a double-quoted scalar (its "printable" set).
-_PRINTABLE = re.compile("[\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters written as they are in a double-quoted scalar: YAML's printable set less the line
+# breaks NEL, LS and PS (which YAML folds to a space) and the byte order mark.
+_PRINTABLE = re.compile(
+    "[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
 
 
@@ -159,7 +162,9 @@ def _cell(cell: Cell) -> Any:
     items: list[Any] = sorted(cell)
     if items and all(isinstance(x, int) and not isinstance(x, bool) for x in items):
         items = _int_runs(items)
-    return items[0] if len(items) == 1 else items
+    if len(items) == 1 and items[0] != "*":  # a lone '*' would be the wildcard
+        return items[0]
+    return items
 
 
 def _int_runs(numbers: list[int]) -> list[Any]:
@@ -215,7 +220,10 @@ def _write_attribute(w: _Writer, attr: Attribute) -> None:
 def _write_table(w: _Writer, indent: int, table: Table) -> None:
     w.open(indent, "table")
     w.field(indent + 1, "columns", list(table.columns))
-    w.open(indent + 1, table.mode)
+    if not table.rows:
+        w.field(indent + 1, table.mode, [])
+    else:
+        w.open(indent + 1, table.mode)
     for row in table.rows:
         w.line(indent + 2, f"- {_flow([_cell(c) for c in row])}")
 
