@@ -83,7 +83,7 @@ def parse_dimacs(text: str, filename: str = "<dimacs>") -> ImportedModel:
     clauses: list[tuple[list[int], int]] = []
     current: list[int] = []
     current_line = 0
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    for lineno, raw in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
         line = raw.strip()
         if not line:
             continue
@@ -183,6 +183,16 @@ def parse_dimacs(text: str, filename: str = "<dimacs>") -> ImportedModel:
             current.append(lit)
     if header is None and not issues.errors:
         issues.add("import-syntax", "there is no 'p cnf <variables> <clauses>' header", 1, 1)
+    if header is not None:
+        for idx, (_, _, lineno) in sorted(names.items()):
+            if not 1 <= idx <= header[0]:
+                issues.add(
+                    "import-reference",
+                    f"the comment names variable {idx}, but the header declares {header[0]} "
+                    "variable(s)",
+                    lineno,
+                    1,
+                )
     issues.check()
     assert header is not None
     nvars, nclauses, hline = header
@@ -202,15 +212,6 @@ def parse_dimacs(text: str, filename: str = "<dimacs>") -> ImportedModel:
             hline,
             1,
         )
-    for idx, (_, _, lineno) in sorted(names.items()):
-        if not 1 <= idx <= nvars:
-            issues.add(
-                "import-reference",
-                f"the comment names variable {idx}, but the header declares {nvars} variable(s)",
-                lineno,
-                1,
-            )
-    issues.check()
     stem = Path(filename).name.split(".")[0] or "model"
     model = ImportedModel("dimacs", filename, sanitize_id(stem), stem)
     table = NameTable()

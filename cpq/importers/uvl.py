@@ -89,6 +89,8 @@ from cpq.ruleset.expr import BoolOp, Expr, Literal_
 __all__ = ["parse_uvl", "read_uvl"]
 
 _WHAT = "UVL"
+NONE_LABEL = "none selected"
+"""The label of the ``none`` value of a choice attribute made from a group."""
 MAX_TREE_DEPTH = 400
 """Deeper feature trees are refused (``import-too-large``)."""
 MAX_NESTING = 200
@@ -125,6 +127,7 @@ class _Tok:
     text: str
     line: int
     col: int
+    pos: int
 
     @property
     def name(self) -> str:
@@ -166,6 +169,7 @@ def _lines(text: str, issues: Issues) -> list[_Line]:
     out: list[_Line] = []
     current: list[_Tok] = []
     indent = 0
+    pending: int | None = None  # indentation of a block comment that starts a line
     depth: list[_Tok] = []
     line, line_start, pos, n = 1, 0, 0, len(text)
     match = _TOKEN.match
@@ -192,10 +196,14 @@ def _lines(text: str, issues: Issues) -> list[_Line]:
         if kind == "nl":
             line += 1
             line_start = end
+            pending = None
             if not depth and current:
                 out.append(_Line(indent, current))
                 current = []
         elif kind == "bc":
+            prefix = text[line_start:pos]
+            if not current and pending is None and not prefix.strip():
+                pending = _visual(prefix)
             body = m.group()
             breaks = body.count("\n") + body.count("\r") - body.count("\r\n")
             if breaks:
@@ -203,9 +211,10 @@ def _lines(text: str, issues: Issues) -> list[_Line]:
                 line_start = pos + max(body.rfind("\n"), body.rfind("\r")) + 1
         elif kind not in ("ws", "lc") and kind is not None:
             word = m.group()
-            tok = _Tok(kind, word, line, pos - line_start + 1)
+            tok = _Tok(kind, word, line, pos - line_start + 1, pos)
             if not current:
-                indent = _visual(text[line_start:pos])
+                indent = _visual(text[line_start:pos]) if pending is None else pending
+                pending = None
             current.append(tok)
             if kind == "op":
                 if word in _OPENERS:
@@ -427,7 +436,7 @@ class _Feature:
     type: str | None = None
     cardinality: str | None = None
     attrs: list[_Attr] = field(default_factory=list)
-    constraints: list[tuple[_Node, str]] = field(default_factory=list)
+    constraints: list[tuple[_Node, str, _Tok]] = field(default_factory=list)
     groups: list[_Group] = field(default_factory=list)
     parent: _Feature | None = None
     group: _Group | None = None
@@ -436,20 +445,16 @@ class _Feature:
     always: bool = False  # selected in every configuration by the tree alone
 
 
-def _span_text(text_lines: list[str], toks: list[_Tok]) -> str:
-    """The source text of a token range on one or more lines, whitespace collapsed."""
+def _span_text(text: str, toks: list[_Tok]) -> str:
+    """The source text of a token range, whitespace collapsed to single spaces."""
     first, last = toks[0], toks[-1]
-    if first.line == last.line:
-        row = text_lines[first.line - 1]
-        return row[first.col - 1 : last.col - 1 + len(last.text)]
-    pieces = [t.text for t in toks]
-    return " ".join(pieces)
+    return " ".join(text[first.pos : last.pos + len(last.text)].split())
 
 
 class _TreeParser:
-    def __init__(self, issues: Issues, text_lines: list[str]) -> None:
+    def __init__(self, issues: Issues, text: str) -> None:
         self.issues = issues
-        self.text_lines = text_lines
+        self.text = text
         self.features: list[_Feature] = []
         self.by_name: dict[str, _Feature] = {}
 
@@ -596,7 +601,9 @@ class _TreeParser:
                 if key.text == "constraint":
                     start = p.i
                     node = p.parse()
-                    feat.constraints.append((node, _span_text(self.text_lines, toks[start : p.i])))
+                    feat.constraints.append(
+                        (node, _span_text(self.text, toks[start : p.i]), toks[start])
+                    )
                 else:
                     p.expect("[")
                     if p.peek_op("]") is None:
@@ -604,7 +611,7 @@ class _TreeParser:
                             start = p.i
                             node = p.parse()
                             feat.constraints.append(
-                                (node, _span_text(self.text_lines, toks[start : p.i]))
+                                (node, _span_text(self.text, toks[start : p.i]), toks[start])
                             )
                             if p.peek_op(",") is None:
                                 break
@@ -617,7 +624,7 @@ class _TreeParser:
                 else:
                     start = p.i
                     value = self.value(p)
-                    raw = _span_text(self.text_lines, toks[start : p.i])
+                    raw = _span_text(self.text, toks[start : p.i])
                     feat.attrs.append(_Attr(key.name, value, raw, key))
             if p.peek_op(",") is not None:
                 p.i += 1
@@ -663,7 +670,6 @@ class _TreeParser:
 @dataclass
 class _Mapper:
     issues: Issues
-    text_lines: list[str]
     skip_unsupported: bool
     model: ImportedModel
     features: list[_Feature]
@@ -672,6 +678,7 @@ class _Mapper:
     choice_values: dict[str, list[_Feature]] = field(default_factory=dict)
     rule_ids: set[str] = field(default_factory=set)
     lossy: dict[str, list[tuple[_Feature, _Attr]]] = field(default_factory=dict)
+    none_ids: dict[str, str] = field(default_factory=dict)
 
     # literals --------------------------------------------------------------------------------
 
@@ -712,8 +719,8 @@ class _Mapper:
         for f in self.features:
             self.tree_rules(f)
         for f in self.features:
-            for k, (node, text) in enumerate(f.constraints, start=1):
-                self.constraint(f"{f.cpq}-constraint-{k}", node, text)
+            for k, (node, text, first) in enumerate(f.constraints, start=1):
+                self.constraint(f"{f.cpq}-constraint-{k}", node, text, first)
         self.model.stats["features"] = len(self.features)
 
     def kind(self, g: _Group) -> str:
@@ -814,8 +821,8 @@ class _Mapper:
             self.issues.warn(
                 "import-lossy",
                 f"the attribute '{key}' of the feature '{f.name}'{more} is kept in the "
-                "description only (cpq yes/no attributes have no properties; only values of "
-                "an alternative group get properties)",
+                "description only (cpq keeps numbers, texts and yes/no values as properties "
+                "of the values of an alternative group only)",
                 a.tok.line,
                 a.tok.col,
             )
@@ -835,10 +842,10 @@ class _Mapper:
             label = child.name if child.name != child.cpq else None
             values.append(ImportedValue(child.cpq, label, self.description(child), props))
         needs_none = not parent.always or kind == "choice01"
-        none_id = ""
         if needs_none:
             none_id = local.claim("none")
-            values.insert(0, ImportedValue(none_id, "none selected"))
+            self.none_ids[attr] = none_id
+            values.insert(0, ImportedValue(none_id, NONE_LABEL))
         label = parent.name
         if len(parent.groups) > 1:
             label += f" ({g.tok.text} group, line {g.tok.line})"
@@ -854,20 +861,25 @@ class _Mapper:
         )
         for child in g.children:
             self.note_value_attrs(child)
-        # the parent-group relation
+
+    def choice_rules(self, parent: _Feature, g: _Group, kind: str) -> None:
+        """A value other than none needs the parent; an alternative needs a value."""
+        attr = g.children[0].choice
+        assert attr is not None
+        if parent.always:
+            return
         line = g.tok.line
-        if not parent.always:
-            chosen = negate(is_(attr, none_id))
-            self.add_rule(
-                ImportedRule(
-                    f"parent-{attr}",
-                    when=source(chosen),
-                    require=source(self.lit(parent)),
-                    line=line,
-                )
+        chosen = negate(is_(attr, self.none_ids[attr]))
+        self.add_rule(
+            ImportedRule(
+                f"parent-{attr}",
+                when=source(chosen),
+                require=source(self.lit(parent)),
+                line=line,
             )
-            if kind == "choice1":
-                self.implies(f"alternative-{attr}", parent, chosen, line)
+        )
+        if kind == "choice1":
+            self.implies(f"alternative-{attr}", parent, chosen, line)
 
     def note_value_attrs(self, f: _Feature) -> None:
         for a in f.attrs:
@@ -879,7 +891,8 @@ class _Mapper:
         for g in f.groups:
             kind = self.kind(g)
             if kind in ("choice1", "choice01"):
-                continue  # rules written with the choice attribute
+                self.choice_rules(f, g, kind)
+                continue
             for child in g.children:
                 if not f.always:
                     self.implies(f"parent-{child.cpq}", child, self.lit(f), child.tok.line)
@@ -952,8 +965,8 @@ class _Mapper:
 
     # constraints ----------------------------------------------------------------------------
 
-    def constraint(self, rid: str, node: _Node, text: str) -> None:
-        tok = node.tok
+    def constraint(self, rid: str, node: _Node, text: str, first: _Tok) -> None:
+        tok = first
         try:
             if node.kind == "bin" and node.op == "=>":
                 when: Expr | None = self.expr(node.args[0])
@@ -961,14 +974,14 @@ class _Mapper:
             else:
                 when, then = None, self.expr(node)
         except _Unsupported as exc:
-            where = f"{self.issues.file}:{tok.line}"
+            where = f"{Path(self.issues.file).name}:{tok.line}"
             if self.skip_unsupported:
                 self.model.skipped.append(f"{rid} ({where}): {text} -- {exc.message}")
                 self.issues.warn(
                     "import-skipped",
                     f"constraint {rid} not imported: {exc.message}",
-                    tok.line,
-                    tok.col,
+                    exc.tok.line,
+                    exc.tok.col,
                 )
             else:
                 self.issues.add(
@@ -1194,8 +1207,8 @@ def parse_uvl(
         [('root', 'Shop'), ('or-Shop', 'Cash or Card')]
     """
     issues = Issues(filename, _WHAT)
-    text_lines = text.splitlines()
-    parser = _TreeParser(issues, text_lines)
+    text = text.removeprefix("\ufeff")
+    parser = _TreeParser(issues, text)
     constraint_lines: list[_Line] = []
     namespace = None
     try:
@@ -1207,7 +1220,7 @@ def parse_uvl(
     except _Stop:
         pass
     issues.check()
-    nodes: list[tuple[_Node, str]] = []
+    nodes: list[tuple[_Node, str, _Tok]] = []
     for ln in constraint_lines:
         ep = _ExprParser(ln.toks, issues)
         try:
@@ -1221,16 +1234,16 @@ def parse_uvl(
                 )
         except _Stop:
             continue
-        nodes.append((node, _span_text(text_lines, ln.toks)))
+        nodes.append((node, _span_text(text, ln.toks), ln.toks[0]))
     issues.check()
     root = parser.features[0]
     stem = Path(filename).name.split(".")[0] or "model"
     product_id = sanitize_id(namespace or stem)
     model = ImportedModel(_WHAT.lower(), filename, product_id, namespace or root.name)
-    mapper = _Mapper(issues, text_lines, skip_unsupported, model, parser.features, parser.by_name)
+    mapper = _Mapper(issues, skip_unsupported, model, parser.features, parser.by_name)
     mapper.run()
-    for k, (node, ctext) in enumerate(nodes, start=1):
-        mapper.constraint(f"ctc-{k}", node, ctext)
+    for k, (node, ctext, first) in enumerate(nodes, start=1):
+        mapper.constraint(f"ctc-{k}", node, ctext, first)
     issues.check()
     model.stats["cross-tree constraints"] = len(nodes)
     model.stats["attributes"] = len(model.attributes)

@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\uff
 _COMMENT_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def quote(text: str) -> str:
     """A string as a YAML scalar that reads back as exactly this string.
 
@@ -59,6 +61,8 @@ def quote(text: str) -> str:
 
 
 def _scalar(value: Any) -> str:
+    if type(value) is str:
+        return quote(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -97,7 +101,7 @@ def _flow(value: Any) -> str:
             return "{}"
         return "{" + ", ".join(f"{quote(k)}: {_flow(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_flow(v) for v in value) + "]"
+        return "[" + ", ".join([_flow(v) for v in value]) + "]"
     return _scalar(value)
 
 
@@ -128,9 +132,9 @@ def _entry(head: str, value: Any, indent: int) -> Iterator[str]:
         yield f"{head} {_scalar(value)}"
     elif not value:
         yield f"{head} {'{}' if isinstance(value, dict) else '[]'}"
-    elif (isinstance(value, list | tuple) and all(_is_scalar(v) for v in value)) or _fits(
-        head, value
-    ):
+    elif isinstance(value, list | tuple) and all(_is_scalar(v) for v in value):
+        yield f"{head} [{', '.join([_scalar(v) for v in value])}]"
+    elif _fits(head, value):
         yield f"{head} {_flow(value)}"
     else:
         yield head

@@ -156,6 +156,8 @@ class _Handler(ContentHandler):
     n_ext: int = 0
     arrays: dict[str, list[int]] = field(default_factory=dict)
     predicates: set[str] = field(default_factory=set)
+    done: bool = False
+    broken: set[str] = field(default_factory=set)  # relations with errors (reported once)
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -202,6 +204,9 @@ class _Handler(ContentHandler):
             getattr(self, f"start_{name}")(line, col)
         elif self.parent() in ("constraints", "block") and name not in _CONSTRAINT_OK:
             self.start_any_constraint(name, line, col)
+
+    def endDocument(self) -> None:
+        self.done = True
 
     def characters(self, content: str) -> None:
         if self.collecting:
@@ -347,6 +352,7 @@ class _Handler(ContentHandler):
             return
         if not arity_text.strip().isdigit() or int(arity_text) < 1:
             self.error("import-syntax", f"the arity '{arity_text}' is not a whole number", line)
+            self.broken.add(name)
             return
         arity = int(arity_text)
         if name in self.relations:
@@ -372,6 +378,7 @@ class _Handler(ContentHandler):
                     line,
                     col,
                 )
+                self.broken.add(name)
                 return
             row: list[str] = []
             for token in tokens:
@@ -385,6 +392,7 @@ class _Handler(ContentHandler):
                             line,
                             col,
                         )
+                        self.broken.add(name)
                         return
                     value = cache[token] = str(int(token))
                 row.append(value)
@@ -653,7 +661,8 @@ def _read(source: IO[bytes], filename: str, skip_unsupported: bool) -> ImportedM
         issues.add("file-encoding", f"cannot read the file: {exc}")
     except UnicodeError as exc:
         issues.add("file-encoding", f"the file is not in a readable text encoding: {exc}")
-    issues.check()
+    if not handler.done:
+        issues.check()  # the document was not read to its end: nothing more to say
     return _build(handler, issues, filename, skip_unsupported)
 
 
@@ -678,18 +687,22 @@ def _build(h: _Handler, issues: Issues, filename: str, skip_unsupported: bool) -
     rule_ids = NameTable()
     n_tuples = 0
     max_arity = 0
-    dropped_total = 0
     for c in h.constraints:
         rid = rule_ids.claim(c.rid or "constraint", id_like=True)
         problem = c.unsupported
         rel: _Relation | None = None
+        if c.reference in h.broken:
+            continue
         if problem is None and c.reference is not None:
             rel = h.relations.get(c.reference)
             if rel is None:
                 if c.reference.startswith("global:"):
                     problem = f"the global constraint {c.reference[7:]}"
                 else:
-                    problem = f"the constraint '{c.rid}' refers to a predicate or function"
+                    problem = (
+                        f"the intensional constraint '{c.rid}' (predicate or function "
+                        f"'{c.reference}')"
+                    )
                     if c.reference not in h.predicates:
                         issues.add(
                             "import-reference",
@@ -748,13 +761,21 @@ def _build(h: _Handler, issues: Issues, filename: str, skip_unsupported: bool) -
         else:
             assert c.mode is not None and c.tuples is not None
             mode, tuples = c.mode, c.tuples
-        table, dropped = _table([h.variables[v] for v in c.scope], mode, tuples)
-        if dropped:
-            dropped_total += dropped
+        table, outside, clashing = _table([h.variables[v] for v in c.scope], mode, tuples)
+        if outside:
             issues.warn(
                 "import-lossy",
-                f"{dropped:,} tuple(s) of the constraint '{c.rid}' use a value outside the "
+                f"{outside:,} tuple(s) of the constraint '{c.rid}' use a value outside the "
                 "domain of their variable; they can never match and were left out",
+                c.line,
+                c.column,
+            )
+        if clashing:
+            issues.warn(
+                "import-lossy",
+                f"{clashing:,} tuple(s) of the constraint '{c.rid}' give a variable that "
+                "appears twice in the scope two different values; they can never match and "
+                "were left out",
                 c.line,
                 c.column,
             )
@@ -793,8 +814,9 @@ def _build(h: _Handler, issues: Issues, filename: str, skip_unsupported: bool) -
 
 def _table(
     columns: list[_Variable], mode: Literal["allow", "forbid"], tuples: list[tuple[str, ...]]
-) -> tuple[ImportedTable, int]:
-    """The table of a constraint; returns it and the number of tuples left out."""
+) -> tuple[ImportedTable, int, int]:
+    """The table of a constraint, and the numbers of tuples left out because a value is
+    outside its domain and because a repeated variable gets two values."""
     first: dict[str, int] = {}
     keep: list[int] = []
     same: list[tuple[int, int]] = []
@@ -812,17 +834,23 @@ def _table(
         m[ANY_CELL] = ANY_CELL
         maps.append(m)
     rows: list[tuple[Cell, ...]] = []
-    dropped = 0
+    outside = clashing = 0
     for t in tuples:
-        if same and any(t[a] != t[b] and ANY_CELL not in (t[a], t[b]) for a, b in same):
-            dropped += 1
-            continue
         try:
-            rows.append(tuple(maps[i][t[i]] for i in keep))
+            cells = [maps[i][t[i]] for i in range(len(columns))]
         except KeyError:
-            dropped += 1
+            outside += 1
+            continue
+        if same:
+            if any(t[a] != t[b] and ANY_CELL not in (t[a], t[b]) for a, b in same):
+                clashing += 1
+                continue
+            for a, b in same:  # '*' in the kept column takes the other column's value
+                if cells[a] == ANY_CELL:
+                    cells[a] = cells[b]
+        rows.append(tuple(cells[i] for i in keep))
     table = ImportedTable([columns[i].cpq for i in keep], mode, rows)
-    return table, dropped
+    return table, outside, clashing
 
 
 def parse_xcsp(
