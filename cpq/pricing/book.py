@@ -32,7 +32,7 @@ from typing import Any, Literal, TypeAlias
 
 from pydantic import ValidationError
 
-from cpq._yaml import Path_, YamlDocument, format_path, parse_yaml, read_yaml_file
+from cpq._yaml import Path_, YamlDocument, format_path, gc_paused, parse_yaml, read_yaml_file
 from cpq.errors import Issue, IssueCollector, PriceBookError, SourceLocation, did_you_mean
 from cpq.pricing.money import Currency, RoundingMode, currency_minor_units, is_known_currency
 from cpq.pricing.schema import (
@@ -50,6 +50,7 @@ from cpq.pricing.schema import (
 )
 
 __all__ = [
+    "EMPTY_FILTER",
     "Adjustment",
     "ApprovalRule",
     "Contract",
@@ -153,6 +154,11 @@ class LineFilter:
     currencies: frozenset[str] | None = None
     min_qty: Decimal | None = None
 
+    @property
+    def is_empty(self) -> bool:
+        """Whether the filter has no condition (it matches every line)."""
+        return self is EMPTY_FILTER or self == EMPTY_FILTER
+
     def matches_item(self, sku: str, item: Item | None) -> bool:
         """Whether the item conditions (SKU, category, prefix, attributes) hold."""
         if self.skus is not None and sku not in self.skus:
@@ -168,6 +174,10 @@ class LineFilter:
                 if key not in item.attributes or item.attributes[key] != want:
                     return False
         return True
+
+
+EMPTY_FILTER = LineFilter()
+"""The filter without conditions; compiled books share this one instance."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -652,7 +662,8 @@ def _from_document(
         )
         return None, list(collector.sorted())
     try:
-        spec = PriceBookFile.model_validate(data)
+        with gc_paused():
+            spec = PriceBookFile.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             collector.issues.append(_schema_issue(doc, err))
@@ -660,7 +671,8 @@ def _from_document(
         if isinstance(version, str) and version != FORMAT_VERSION:
             collector.issues.append(_version_issue(doc, version))
         return None, list(collector.sorted())
-    book = _Compiler(doc, spec, collector).run()
+    with gc_paused():
+        book = _Compiler(doc, spec, collector).run()
     result = list(collector.sorted())
     if collector.has_errors:
         return None, result
@@ -677,6 +689,7 @@ def _version_issue(doc: YamlDocument, version: str) -> Issue:
 
 
 _POWERS_OF_TEN = frozenset(10**k for k in range(7))
+_ZERO = Decimal(0)
 
 
 class _Compiler:
@@ -855,9 +868,12 @@ class _Compiler:
 
     def compile_items(self, vat: Mapping[str, VatCategory]) -> dict[str, Item]:
         out: dict[str, Item] = {}
+        entries_of = self.doc.index.entries
+        file = self.doc.file
         for sku, it in self.spec.items.items():
             if it.vat is not None and it.vat not in vat:
                 self.unknown("VAT category", it.vat, vat, ("items", sku, "vat"))
+            entry = entries_of.get(("items", sku))
             out[sku] = Item(
                 sku,
                 it.name or sku,
@@ -865,8 +881,10 @@ class _Compiler:
                 it.vat,
                 it.cost,
                 it.unit,
-                dict(it.attributes),
-                self.loc("items", sku, key=True),
+                it.attributes,
+                SourceLocation(file, entry.key_line + 1, entry.key_column + 1)
+                if entry is not None
+                else self.loc("items", sku, key=True),
             )
         return out
 
@@ -1035,11 +1053,41 @@ class _Compiler:
             pl.price_precision if pl.price_precision is not None else settings.price_precision
         )
         by_sku: dict[str, tuple[PriceRecord, ...]] = {}
+        valid_from, valid_to = pl.valid_from, pl.valid_to
+        entries_of = self.doc.index.entries
+        file = self.doc.file
         for sku, value in pl.prices.items():
-            entries: list[tuple[PriceEntrySpec, Path_]]
             if isinstance(value, Decimal):
-                entries = [(PriceEntrySpec(price=value), (*path, "prices", sku))]
-            elif isinstance(value, PriceEntrySpec):
+                # The shorthand "SKU: amount" (most records): no further checks needed.
+                entry_loc = entries_of.get(("price_lists", lid, "prices", sku))
+                self.record_count += 1
+                by_sku[sku] = (
+                    PriceRecord(
+                        f"price_lists.{lid}.{sku}",
+                        pl.kind,
+                        lid,
+                        sku,
+                        None,
+                        None,
+                        currency,
+                        value,
+                        None,
+                        None,
+                        False,
+                        1,
+                        _ZERO,
+                        valid_from,
+                        valid_to,
+                        pl.priority,
+                        precision,
+                        SourceLocation(file, entry_loc.line + 1, entry_loc.column + 1)
+                        if entry_loc is not None
+                        else self.loc(*path),
+                    ),
+                )
+                continue
+            entries: list[tuple[PriceEntrySpec, Path_]]
+            if isinstance(value, PriceEntrySpec):
                 entries = [(value, (*path, "prices", sku))]
             else:
                 entries = [(e, (*path, "prices", sku, i)) for i, e in enumerate(value)]
@@ -1076,8 +1124,8 @@ class _Compiler:
                         net_only=False,
                         price_unit=entry.price_unit,
                         min_qty=entry.min_qty,
-                        valid_from=_later(pl.valid_from, entry.valid_from),
-                        valid_to=_earlier(pl.valid_to, entry.valid_to),
+                        valid_from=_later(valid_from, entry.valid_from),
+                        valid_to=_earlier(valid_to, entry.valid_to),
                         priority=pl.priority,
                         price_precision=precision,
                         location=self.doc.index.locate(epath),
@@ -1294,7 +1342,7 @@ class _Compiler:
         path: Path_,
     ) -> LineFilter:
         if f is None:
-            return LineFilter()
+            return EMPTY_FILTER
         for i, cust in enumerate(f.customers or ()):
             if cust not in customers:
                 self.unknown("customer", cust, customers, (*path, "customers", i))
@@ -1303,7 +1351,8 @@ class _Compiler:
                 self.unknown("customer group", grp, groups, (*path, "groups", i))
         for i, cur in enumerate(f.currencies or ()):
             self.currency(cur, (*path, "currencies", i))
-        return _line_filter(f)
+        compiled = _line_filter(f)
+        return EMPTY_FILTER if compiled == EMPTY_FILTER else compiled
 
     def unique_ids(self, section: str, ids: list[str]) -> None:
         seen: dict[str, int] = {}

@@ -38,6 +38,7 @@ from cpq.errors import (
     UnknownCustomerError,
 )
 from cpq.pricing.book import (
+    EMPTY_FILTER,
     Adjustment,
     ApprovalRule,
     Customer,
@@ -444,6 +445,48 @@ class _Ctx:
     mode: RoundingMode
     minor: int
     tier_qty: Mapping[str, Decimal] = field(default_factory=dict)
+    adj_general: tuple[Adjustment, ...] = ()
+    adj_by_sku: Mapping[str, tuple[Adjustment, ...]] = field(default_factory=dict)
+    adj_by_category: Mapping[str, tuple[Adjustment, ...]] = field(default_factory=dict)
+
+    def index_adjustments(self) -> None:
+        """Keep the adjustments valid for this call (date, customer, group, currency) and
+        index them by SKU and category, so a line looks at its own few candidates only."""
+        general: list[Adjustment] = []
+        by_sku: dict[str, list[Adjustment]] = defaultdict(list)
+        by_cat: dict[str, list[Adjustment]] = defaultdict(list)
+        for a in self.book.adjustments:
+            f = a.filter
+            if not a.valid_on(self.on):
+                continue
+            if f.customers is not None and not (f.customers & self.customer_ids):
+                continue
+            if f.groups is not None and (self.group is None or self.group.id not in f.groups):
+                continue
+            if f.currencies is not None and self.currency not in f.currencies:
+                continue
+            if f.skus is not None:
+                for sku in f.skus:
+                    by_sku[sku].append(a)
+            elif f.categories is not None:
+                for cat in f.categories:
+                    by_cat[cat].append(a)
+            else:
+                general.append(a)
+        self.adj_general = tuple(general)
+        self.adj_by_sku = {k: tuple(v) for k, v in by_sku.items()}
+        self.adj_by_category = {k: tuple(v) for k, v in by_cat.items()}
+
+    def adjustments_for(self, sku: str, item: Item | None) -> list[Adjustment]:
+        """The call's adjustments that may apply to ``sku``, in step order."""
+        found = list(self.adj_general)
+        extra = self.adj_by_sku.get(sku, ())
+        if item is not None and item.category is not None:
+            extra = (*extra, *self.adj_by_category.get(item.category, ()))
+        if extra:
+            found.extend(extra)
+            found.sort(key=lambda a: (a.step, a.order))
+        return found
 
 
 def _qty(value: object, what: str) -> Decimal:
@@ -584,6 +627,7 @@ def price(
         mode=book.settings.rounding_mode,
         minor=book.minor_units(cur),
     )
+    ctx.index_adjustments()
     if book.settings.tier_quantity == "sku":
         totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for r in reqs:
@@ -914,6 +958,8 @@ def _base_price(ctx: _Ctx, finder: _Finder, q: Decimal) -> _Base:
 def _matches(
     f: LineFilter, ctx: _Ctx, sku: str, item: Item | None, access: str | None, tq: Decimal
 ) -> bool:
+    if f is EMPTY_FILTER:
+        return True
     if not f.matches_item(sku, item):
         return False
     if f.customers is not None and not (f.customers & ctx.customer_ids):
@@ -1091,8 +1137,8 @@ def _adjust(
     steps: list[TraceStep] = []
     applicable = [
         a
-        for a in ctx.book.adjustments
-        if a.valid_on(ctx.on) and _matches(a.filter, ctx, sku, item, base.access, tq)
+        for a in ctx.adjustments_for(sku, item)
+        if _matches(a.filter, ctx, sku, item, base.access, tq)
     ]
     done_groups: set[str] = set()
     for adj in applicable:

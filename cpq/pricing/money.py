@@ -64,6 +64,7 @@ _MODES = {
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
+_EXPONENTS: dict[int, Decimal] = {}
 HUNDRED = Decimal(100)
 
 _NUMBER = re.compile(r"^\s*[-+]?(\d[\d_]*)?(\.\d[\d_]*|\.)?\s*$")
@@ -92,7 +93,9 @@ def quantize(value: Decimal, places: int, mode: RoundingMode = "half_up") -> Dec
     """
     if not isinstance(value, Decimal):
         raise TypeError(f"quantize() needs a Decimal, not {type(value).__name__}")
-    exponent = Decimal(1).scaleb(-places)
+    exponent = _EXPONENTS.get(places)
+    if exponent is None:
+        exponent = _EXPONENTS[places] = Decimal(1).scaleb(-places)
     return value.quantize(exponent, rounding=_MODES[mode])
 
 

@@ -133,16 +133,22 @@ def _number(value: Any, what: str, *, minimum: Decimal | None = None) -> Decimal
     return out
 
 
+_ZERO = Decimal(0)
+
+
 def _amount(value: Any) -> Decimal:
-    return _number(value, "amount", minimum=Decimal(0))
+    # Fast path: the YAML reader already gives finite Decimals for plain numbers.
+    if type(value) is Decimal and value.is_finite() and value >= _ZERO:
+        return value
+    return _number(value, "amount", minimum=_ZERO)
 
 
 def _percent(value: Any) -> Decimal:
-    return _number(value, "percentage", minimum=Decimal(0))
+    return _number(value, "percentage", minimum=_ZERO)
 
 
 def _quantity(value: Any) -> Decimal:
-    return _number(value, "quantity", minimum=Decimal(0))
+    return _number(value, "quantity", minimum=_ZERO)
 
 
 def _signed(value: Any) -> Decimal:
