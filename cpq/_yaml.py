@@ -422,9 +422,7 @@ def _parse_yaml(
         loc = None
         pos = getattr(exc, "position", None)
         if isinstance(pos, int):
-            line = text.count("\n", 0, pos) + 1
-            col = pos - (text.rfind("\n", 0, pos) + 1) + 1
-            loc = SourceLocation(file, line, col)
+            loc = _reader_location(file, text, pos)
         reason = getattr(exc, "reason", None) or "the file cannot be read as YAML"
         return None, [Issue("yaml-syntax", _plain(str(reason)), loc, "remove control characters")]
     except RecursionError:
@@ -559,9 +557,28 @@ def _byte_location(file: str, raw: bytes, offset: int) -> SourceLocation:
     return SourceLocation(file, raw.count(b"\n", 0, offset) + 1, column)
 
 
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+"""What YAML counts as a line break (not the same as ``str.splitlines``)."""
+
+
+def _lines(text: str) -> list[str]:
+    lines = _LINE_BREAK.split(text)
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()  # the break that ends the last line
+    return lines
+
+
+def _reader_location(file: str, text: str, pos: int) -> SourceLocation:
+    """The location of a reader error's position (a UTF-8 byte offset under libyaml)."""
+    if _LOADER is not yaml.SafeLoader:
+        pos = len(text.encode("utf-8")[:pos].decode("utf-8", errors="ignore"))
+    before = _LINE_BREAK.split(text[:pos])
+    return SourceLocation(file, len(before), len(before[-1]) + 1)
+
+
 def _mark_location(file: str, text: str, line: int, column: int) -> SourceLocation:
     """A parser mark as a location; the end of the text is put at the end of its last line."""
-    lines = text.splitlines() or [""]
+    lines = _lines(text)
     if line >= len(lines):
         return SourceLocation(file, len(lines), len(lines[-1]) + 1)
     return SourceLocation(file, line + 1, column + 1)
