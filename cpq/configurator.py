@@ -64,7 +64,7 @@ from cpq.model.ir import (
     eval_bool,
 )
 from cpq.ruleset.model import Ruleset
-from cpq.solve.base import Assumption, Core, Deadline, Domains, SolverSession, SolveStatus
+from cpq.solve.base import Assumption, Backend, Core, Deadline, Domains, SolverSession, SolveStatus
 from cpq.solve.explain import minimal_core, minimum_corrections
 from cpq.solve.registry import backend_for
 
@@ -95,6 +95,9 @@ ReasonMode: TypeAlias = Literal["minimal", "core", "none"]
 _Set = set
 _RANK: dict[str, int] = {"user": 0, "implied": 1, "default": 2, "completed": 3}
 _SESSION_FORMAT = 1
+INT_EXACT = 16
+"""Int attributes with at most this many values get their exact feasible values in
+:meth:`Configurator.options`; wider ones get the feasible minimum and maximum."""
 
 
 # -- compiled models are shared ---------------------------------------------------------------
@@ -457,8 +460,11 @@ class Configurator:
         self.time_limit = time_limit
         self._choices: dict[str, Any] = {}
         self._session: SolverSession | None = None
+        self._backend: Backend | None = None
         self._analysis: _Analysis | None = None
         self._options: dict[str, OptionsView] = {}
+        self._witness: dict[tuple[str, object], Assignment] = {}
+        self._reason_cache: dict[tuple[str, object, bool], Explanation] = {}
 
     # -- choices ----------------------------------------------------------------------------
 
@@ -636,7 +642,8 @@ class Configurator:
     def session(self) -> SolverSession:
         """The solver session (opened on first use)."""
         if self._session is None:
-            self._session = backend_for("options", self.backend_name).open(self.model)
+            self._backend = backend_for("options", self.backend_name)
+            self._session = self._backend.open(self.model)
         return self._session
 
     def close(self) -> None:
@@ -654,7 +661,7 @@ class Configurator:
 
     def _explanation(self, core: Core, choices: Sequence[Choice], minimal: bool) -> Explanation:
         return Explanation(
-            tuple(choices[i] for i in core.assumptions),
+            tuple(choices[i] for i in core.assumptions if i < len(choices)),
             tuple(self._rule_ref(r) for r in core.rules),
             minimal,
         )
@@ -666,13 +673,32 @@ class Configurator:
         core: Core | None,
         mode: ReasonMode,
         deadline: Deadline,
+        key: tuple[str, object, bool] | None = None,
     ) -> Explanation | None:
-        if mode == "none":
-            return None
+        """Why ``tested`` is impossible under ``items``: from the cache when a cached reason's
+        choices are all still made, else from the core (minimised for ``minimal``)."""
         assumptions = [a for _, a, _ in items]
         choices = [c for _, _, c in items]
-        if mode == "core" and core is not None:
-            return self._explanation(core, choices, False)
+        if key is not None:
+            cached = self._reason_cache.get(key)
+            if (
+                cached is not None
+                and set(cached.choices) <= set(choices)
+                and (cached.minimal or mode != "minimal")
+            ):
+                return None if mode == "none" else cached
+        if mode == "none":
+            return None
+        if core is None:  # e.g. found by unit propagation: ask for a core
+            res = self.session.solve([*assumptions, tested], time_limit=deadline.remaining())
+            core = res.core
+        if mode == "core":
+            if core is None:
+                return None
+            found = self._explanation(core, choices, False)
+            if key is not None:
+                self._reason_cache[key] = found
+            return found
         small = minimal_core(
             self.session,
             assumptions,
@@ -682,7 +708,10 @@ class Configurator:
         )
         if small is None:  # cannot happen for a proven exclusion; be safe
             return None
-        return self._explanation(small, choices, not deadline.expired())
+        found = self._explanation(small, choices, not deadline.expired())
+        if key is not None:
+            self._reason_cache[key] = found
+        return found
 
     def _analyse(self, time_limit: float | None = None) -> _Analysis:
         if self._analysis is not None:
@@ -691,19 +720,29 @@ class Configurator:
         items = self._items()
         assumptions = [a for _, a, _ in items]
         session = self.session
-        dom = session.domains(assumptions, time_limit=deadline.remaining())
+        dom = session.domains(
+            assumptions, time_limit=deadline.remaining(), int_exact_limit=INT_EXACT
+        )
         if dom.status is SolveStatus.UNSAT:
             self._analysis = _Analysis(False, dom, None, [])
             return self._analysis
         if dom.status is SolveStatus.UNKNOWN and not any(dom.bools):
             raise SolverError("the time limit was reached before the choices could be checked")
+        defaults = self._defaults()
+        prefer = getattr(session, "prefer", None)
+        if (
+            prefer is not None
+            and self._backend is not None
+            and self._backend.capabilities.supports("hints")
+        ):
+            prefer([d for _, d in defaults])
         first = session.solve(assumptions, time_limit=deadline.remaining())
         if first.status is not SolveStatus.SAT:
             raise SolverError("the time limit was reached before the choices could be checked")
         assert first.assignment is not None
         current = first.assignment
         kept: list[tuple[_Key, Assumption]] = []
-        for key, d in self._defaults():
+        for key, d in defaults:
             if eval_bool(d, current):
                 kept.append((key, d))
                 continue
@@ -851,7 +890,11 @@ class Configurator:
                 bounds = dom.int_bounds[av.int_var.index]
                 if dom.complete and bounds is not None and bounds[0] == bounds[1]:
                     out[(av.attribute, None)] = bounds[0]
-                elif len(vals) == 1 and av.int_var.hi - av.int_var.lo < 256 and dom.complete:
+                elif (
+                    len(vals) == 1
+                    and av.int_var.hi - av.int_var.lo + 1 <= INT_EXACT
+                    and dom.complete
+                ):
                     out[(av.attribute, None)] = next(iter(vals))
         return out
 
@@ -994,12 +1037,16 @@ class Configurator:
             must = possible == frozenset({positive})
             if not can:
                 core = dom.cores.get((idx, positive))
-                reason = self._reason(items, lit, core, reasons, deadline)
+                reason = self._reason(
+                    items, lit, core, reasons, deadline, (av.attribute, value, True)
+                )
                 values.append(ValueOption(value, label, "excluded", None, reason))
             elif must and av.type in ("choice", "bool", "multi"):
                 core = dom.cores.get((idx, not positive))
                 neg: Assumption = Not(lit) if positive else var  # type: ignore[assignment]
-                reason = self._reason(items, neg, core, reasons, deadline)
+                reason = self._reason(
+                    items, neg, core, reasons, deadline, (av.attribute, value, False)
+                )
                 values.append(ValueOption(value, label, "implied", "implied", reason))
             else:
                 values.append(ValueOption(value, label, "selectable"))
@@ -1014,72 +1061,78 @@ class Configurator:
         deadline: Deadline,
     ) -> tuple[AttributeOptions, bool]:
         """Options of an attribute the user has chosen (or of any attribute in a conflict):
-        every value judged against the other choices."""
-        session = self.session
+        every value judged against the other choices (for a multi value: all other choices)."""
         complete = True
         values: list[ValueOption] = []
         user = self._choices.get(av.attribute)
-        labels = self._labels(av)
-        if av.type == "multi":
-            # each value judged against every choice except the one on that value
-            for value, label, lit in labels:
+        owned = set(own)
+        for value, label, lit in self._labels(av):
+            if av.type == "multi":
                 sub = [it for it in items if it[0] != (av.attribute, value)]
                 decided = (user or {}).get(value)
                 if decided is True:
                     values.append(ValueOption(value, label, "selected", "user"))
                     continue
-                res = session.solve([a for _, a, _ in sub] + [lit], time_limit=deadline.remaining())
-                if res.status is SolveStatus.SAT:
-                    values.append(
-                        ValueOption(
-                            value, label, "selectable", "user" if decided is False else None
-                        )
-                    )
-                elif res.status is SolveStatus.UNSAT:
-                    reason = self._reason(sub, lit, res.core, reasons, deadline)
-                    values.append(
-                        ValueOption(
-                            value, label, "excluded", "user" if decided is False else None, reason
-                        )
-                    )
-                else:
-                    complete = False
-                    values.append(ValueOption(value, label, "selectable"))
-            return AttributeOptions(av.attribute, "", av.type, tuple(values)), complete
-        sub = [it for i, it in enumerate(items) if i not in set(own)]
-        sub_a = [a for _, a, _ in sub]
-        seen: set[object] = set()
-        first = session.solve(sub_a, time_limit=deadline.remaining())
-        if first.status is SolveStatus.SAT:
-            assert first.assignment is not None
-            seen.update(self._values_in(av, first.assignment))
-        for value, label, lit in labels:
-            if (
-                user is not None
-                and user == value
-                and isinstance(user, bool) == isinstance(value, bool)
-            ):
-                values.append(ValueOption(value, label, "selected", "user"))
-                continue
-            if (
-                first.status is SolveStatus.SAT
-                and value in seen
-                and (isinstance(value, bool) or True)
-            ):
-                values.append(ValueOption(value, label, "selectable"))
-                continue
-            res = session.solve([*sub_a, lit], time_limit=deadline.remaining())
-            if res.status is SolveStatus.SAT:
-                assert res.assignment is not None
-                seen.update(self._values_in(av, res.assignment))
-                values.append(ValueOption(value, label, "selectable"))
-            elif res.status is SolveStatus.UNSAT:
-                reason = self._reason(sub, lit, res.core, reasons, deadline)
-                values.append(ValueOption(value, label, "excluded", None, reason))
+                source: Provenance | None = "user" if decided is False else None
             else:
+                if (
+                    user is not None
+                    and user == value
+                    and isinstance(user, bool) == isinstance(value, bool)
+                ):
+                    values.append(ValueOption(value, label, "selected", "user"))
+                    continue
+                sub = [it for i, it in enumerate(items) if i not in owned]
+                source = None
+            state, reason = self._judge(av.attribute, value, lit, sub, reasons, deadline)
+            if state == "unknown":
                 complete = False
-                values.append(ValueOption(value, label, "selectable"))
+                state = "selectable"
+            values.append(ValueOption(value, label, state, source, reason))  # type: ignore[arg-type]
         return AttributeOptions(av.attribute, "", av.type, tuple(values)), complete
+
+    def _judge(
+        self,
+        attribute: str,
+        value: str | bool,
+        lit: Assumption,
+        sub: list[tuple[_Key, Assumption, Choice]],
+        reasons: ReasonMode,
+        deadline: Deadline,
+    ) -> tuple[str, Explanation | None]:
+        """Whether ``lit`` fits the choices ``sub``: reuses witnesses and reasons of earlier
+        clicks (a reason whose choices are all still made still holds; a solution that still
+        satisfies the choices still proves the value possible)."""
+        key = (attribute, value, True)
+        present = {c for _, _, c in sub}
+        cached = self._reason_cache.get(key)
+        if cached is not None and set(cached.choices) <= present:
+            if reasons == "none":
+                return "excluded", None
+            if cached.minimal or reasons == "core":
+                return "excluded", cached
+        witness = self._witness.get((attribute, value))
+        if witness is not None and all(eval_bool(a, witness) for _, a, _ in sub):
+            return "selectable", None
+        res = self.session.solve([*(a for _, a, _ in sub), lit], time_limit=deadline.remaining())
+        if res.status is SolveStatus.SAT:
+            assert res.assignment is not None
+            self._remember(res.assignment)
+            return "selectable", None
+        if res.status is SolveStatus.UNKNOWN:
+            return "unknown", None
+        reason = self._reason(sub, lit, res.core, reasons, deadline, key)
+        return "excluded", reason
+
+    def _remember(self, a: Assignment) -> None:
+        """Keep a solution as the witness of every value it uses."""
+        for av in self.model.attributes:
+            if av.type == "bool":
+                self._witness[(av.attribute, a.bools[av.lits[0].index])] = a
+            elif av.type in ("choice", "multi"):
+                for vid, lit in zip(av.values, av.lits, strict=True):
+                    if a.bools[lit.index]:
+                        self._witness[(av.attribute, vid)] = a
 
     def _values_in(self, av: AttributeVars, a: Assignment) -> _Set[object]:
         if av.type == "bool":
@@ -1099,7 +1152,7 @@ class Configurator:
         iv = av.int_var
         assert iv is not None
         user = self._choices.get(av.attribute)
-        small = iv.hi - iv.lo + 1 <= 256
+        small = iv.hi - iv.lo + 1 <= INT_EXACT
         if not own and consistent:
             vals = dom.ints[iv.index]
             bounds = dom.int_bounds[iv.index]
@@ -1197,7 +1250,7 @@ class Configurator:
         res = self.session.solve([*(a for _, a, _ in items), lit], time_limit=deadline.remaining())
         if res.status is not SolveStatus.UNSAT:
             return None
-        return self._reason(items, lit, res.core, "minimal", deadline)
+        return self._reason(items, lit, res.core, "minimal", deadline, (attribute, v, True))
 
     # -- explain and repair ------------------------------------------------------------------------
 
@@ -1250,7 +1303,9 @@ class Configurator:
             if not combo:
                 return []
             rest = [a for i, a in enumerate(assumptions) if i not in combo]
-            dom = self.session.domains(rest, time_limit=deadline.remaining())
+            dom = self.session.domains(
+                rest, time_limit=deadline.remaining(), int_exact_limit=INT_EXACT
+            )
             alternatives: dict[str, tuple[Value, ...]] = {}
             for i in combo:
                 key, _, ch = items[i]
@@ -1267,7 +1322,7 @@ class Configurator:
         if av.type == "int":
             assert av.int_var is not None
             vals = dom.ints[av.int_var.index]
-            if av.int_var.hi - av.int_var.lo < 256:
+            if av.int_var.hi - av.int_var.lo + 1 <= INT_EXACT:
                 return tuple(sorted(v for v in vals if v != ch.value))
             b = dom.int_bounds[av.int_var.index]
             return b if b is not None else ()

@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 Feature: TypeAlias = Literal[
-    "incremental", "cores", "domains", "optimize", "enumerate", "nonlinear", "pure-python"
+    "incremental", "cores", "domains", "optimize", "enumerate", "nonlinear", "pure-python", "hints"
 ]
 FEATURES: tuple[Feature, ...] = (
     "incremental",
@@ -73,6 +73,7 @@ FEATURES: tuple[Feature, ...] = (
     "enumerate",
     "nonlinear",
     "pure-python",
+    "hints",
 )
 """What a backend may offer:
 
@@ -82,7 +83,9 @@ FEATURES: tuple[Feature, ...] = (
 * ``optimize``: ``SolverSession.optimize`` with arbitrary linear objectives;
 * ``enumerate``: fast native enumeration of solutions;
 * ``nonlinear``: products, divisions, min/max of wide numeric domains;
-* ``pure-python``: no native code (runs wherever Python runs).
+* ``pure-python``: no native code (runs wherever Python runs);
+* ``hints``: the session has a ``prefer(assumptions)`` method: later searches try those values
+  first (solution-guided search; answers stay the same, only faster).
 """
 
 

@@ -34,6 +34,8 @@ Example:
 from __future__ import annotations
 
 import bisect
+import collections
+import copy
 import heapq
 import itertools
 import math
@@ -59,6 +61,7 @@ from cpq.model.ir import (
     Compare,
     ConstraintModel,
     FloorDiv,
+    IfThenElse,
     Implies,
     IntConst,
     IntVar,
@@ -107,13 +110,16 @@ class _Watchdog:
         token = next(self.counter)
         with self.cond:
             self.active[token] = interrupt
+            earliest = self.heap[0][0] if self.heap else None
             heapq.heappush(self.heap, (at, token))
             if self.thread is None:
                 self.thread = threading.Thread(
                     target=self.run, name="cpq-sat-watchdog", daemon=True
                 )
                 self.thread.start()
-            self.cond.notify()
+            if earliest is None or at < earliest:
+                # wake the thread only when it has to wake up earlier than planned
+                self.cond.notify()
         return token
 
     def disarm(self, token: int) -> None:
@@ -191,6 +197,16 @@ class _Encoder:
     def new(self) -> int:
         self.nvars += 1
         return self.nvars
+
+    def copy(self) -> _Encoder:
+        """An independent copy that can be extended (new clauses, new nodes)."""
+        other = copy.copy(self)
+        other.clauses = list(self.clauses)
+        other.keep = list(self.keep)
+        other.bcache = dict(self.bcache)
+        other.ncache = dict(self.ncache)
+        other.cell_cache = dict(self.cell_cache)
+        return other
 
     # -- domains ----------------------------------------------------------------------------
 
@@ -391,6 +407,190 @@ class _Encoder:
         s, c, t, k = self.compare_parts(e)
         return [(s.eq[i], self.cmp_lit(t, c, k + sv, e.op)) for i, sv in enumerate(s.values)]
 
+    # -- comparisons: three encodings ---------------------------------------------------------
+
+    def compare(self, e: Compare, guard: list[int] | None) -> int | None:
+        """Encode a comparison: imposed under ``guard``, or (``guard`` None) as a literal.
+
+        Non-linear comparisons whose value set would be wide are split over the values of all
+        atoms but one integer, which gets a threshold (order literal) per case. Linear sums of
+        three or more terms use an interval-merged decision diagram. Everything else uses
+        ``compare_cases`` (the sum of all terms but the widest, then an order literal).
+        """
+        if _nonlinear(e) and max(_estimate(e.left), _estimate(e.right)) > 4096:
+            done = self.threshold(e, guard)
+            if done is not False:
+                return done if isinstance(done, int) else None
+        if e.op in ("<", "<=", ">", ">=") and _term_count(e) >= 3:
+            return self.mdd(e, guard)
+        cases = self.compare_cases(e)
+        if guard is not None:
+            for s, c in cases:
+                self.clause(guard, [-s, c])
+            return None
+        r = self.new()
+        for s, c in cases:
+            self.clauses.append([-s, -r, c])
+            self.clauses.append([-s, r, -c])
+        return r
+
+    def atoms(
+        self, e: NumExpr | BoolExpr, out: dict[object, tuple[list[object], list[int]]]
+    ) -> None:
+        """The finite-domain leaves of a numeric expression: ``key -> (values, eq literals)``."""
+        if isinstance(e, IntVar):
+            key: object = ("int", e.index)
+            if key not in out:
+                d = self.int_doms[e.index]
+                out[key] = (list(d.values), list(d.eq))
+            return
+        if isinstance(e, BoolVar):
+            attr = self.choice_of.get(e.index)
+            if attr is not None:
+                key = ("choice", attr)
+                if key not in out:
+                    av = self.model.attribute(attr)
+                    out[key] = (list(av.values), [lit.index + 1 for lit in av.lits])
+                return
+            key = ("bool", e.index)
+            if key not in out:
+                out[key] = ([False, True], [-(e.index + 1), e.index + 1])
+            return
+        if isinstance(e, IntConst):
+            return
+        if isinstance(e, BoolToInt):
+            self.atoms(e.arg, out)
+            return
+        if isinstance(e, Linear | Mul | FloorDiv | Min | Max | Abs):
+            for child in _num_children(e):
+                self.atoms(child, out)
+            return
+        if isinstance(e, IfThenElse):
+            self.atoms(e.cond, out)
+            self.atoms(e.then, out)
+            self.atoms(e.orelse, out)
+            return
+        # any other formula: one literal atom
+        key = ("lit", id(e))
+        if key not in out:
+            lit = self.lit(e)
+            self.keep.append(e)
+            out[key] = ([False, True], [-lit, lit])
+
+    def threshold(self, e: Compare, guard: list[int] | None) -> int | bool | None:
+        """Case split over all atoms but one integer ``t`` (the expression must be linear in
+        ``t``); returns False when not applicable."""
+        atoms: dict[object, tuple[list[object], list[int]]] = {}
+        self.atoms(e.left, atoms)
+        self.atoms(e.right, atoms)
+        diff = Linear(((1, e.left), (-1, e.right)))
+        candidates = [
+            k for k in atoms if isinstance(k, tuple) and k[0] == "int" and _degree(diff, k[1]) <= 1
+        ]
+        if not candidates:
+            return False
+        t_key = max(candidates, key=lambda k: len(atoms[k][0]))
+        others = [k for k in atoms if k != t_key]
+        combos = 1
+        for k in others:
+            combos *= len(atoms[k][0])
+        if combos > 50_000:
+            return False
+        assert isinstance(t_key, tuple)
+        t_index = t_key[1]
+        t_dom = self.int_doms[t_index]
+        r = self.new() if guard is None else 0
+        domains = [atoms[k] for k in others]
+        f = _compile_eval(diff, self)
+        env: dict[object, object] = {}
+        for combo in itertools.product(*(range(len(d[0])) for d in domains)):
+            for i, j in enumerate(combo):
+                env[others[i]] = domains[i][0][j]
+            env[t_key] = 0
+            d0 = f(env)
+            env[t_key] = 1
+            c = f(env) - d0
+            eqs = [-domains[i][1][j] for i, j in enumerate(combo)]
+            if c == 0:
+                lit = self.true if _holds(e.op, d0) else -self.true
+            else:
+                lit = self.cmp_lit(t_dom, c, d0, e.op)
+            if guard is not None:
+                self.clause(guard, [*eqs, lit])
+            else:
+                self.clause([], [*eqs, -r, lit])
+                self.clause([], [*eqs, r, -lit])
+        return r if guard is None else None
+
+    def mdd(self, e: Compare, guard: list[int] | None) -> int | None:
+        """``sum(c_i * T_i) op 0`` (op an inequality) as a decision diagram with interval
+        merging (equivalent sub-diagrams for a range of right-hand sides are built once)."""
+        left = e.left if isinstance(e.left, Linear) else Linear(((1, e.left),))
+        right = e.right if isinstance(e.right, Linear) else Linear(((1, e.right),))
+        lt, lk = self.terms(left)
+        rt, rk = self.terms(right)
+        terms = lt + [(-c, d) for c, d in rt]
+        k = rk - lk  # sum(terms) op k
+        op = e.op
+        if op in (">", ">="):
+            terms = [(-c, d) for c, d in terms]
+            k = -k
+            op = "<" if op == ">" else "<="
+        if op == "<":
+            k -= 1
+        layers = [
+            sorted(((c * v, d.eq[i]) for i, v in enumerate(d.values)), key=lambda p: p[0])
+            for c, d in terms
+        ]
+        layers.sort(key=lambda layer: -(layer[-1][0] - layer[0][0]))
+        n = len(layers)
+        lo_rest = [0] * (n + 1)
+        hi_rest = [0] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            lo_rest[i] = lo_rest[i + 1] + layers[i][0][0]
+            hi_rest[i] = hi_rest[i + 1] + layers[i][-1][0]
+        inf = float("inf")
+        memo_lo: list[list[float]] = [[] for _ in range(n + 1)]
+        memo: list[list[tuple[float, float, int]]] = [[] for _ in range(n + 1)]
+        t = self.true
+        reified = guard is None
+
+        def build(i: int, rhs: int) -> tuple[int, float, float]:
+            if rhs >= hi_rest[i]:
+                return t, hi_rest[i], inf
+            if rhs < lo_rest[i]:
+                return -t, -inf, lo_rest[i] - 1
+            pos = bisect.bisect_right(memo_lo[i], rhs) - 1
+            if pos >= 0 and memo[i][pos][1] >= rhs:
+                lo, hi, node = memo[i][pos]
+                return node, lo, hi
+            lo, hi = -inf, inf
+            children: list[tuple[int, int]] = []
+            for w, eq in layers[i]:
+                child, clo, chi = build(i + 1, rhs - w)
+                children.append((eq, child))
+                lo, hi = max(lo, clo + w), min(hi, chi + w)
+            kinds = {c for _, c in children}
+            if len(kinds) == 1:
+                node = kinds.pop()
+            else:
+                node = self.new()
+                for eq, child in children:
+                    if child != t:
+                        self.clauses.append([-node, -eq] + ([] if child == -t else [child]))
+                    if reified and child != -t:
+                        self.clauses.append([node, -eq] + ([] if child == t else [-child]))
+            at = bisect.bisect_left(memo_lo[i], lo)
+            memo_lo[i].insert(at, lo)
+            memo[i].insert(at, (lo, hi, node))
+            return node, lo, hi
+
+        root, _, _ = build(0, k)
+        if guard is not None:
+            self.clause(guard, [root])
+            return None
+        return root
+
     # -- Boolean formulas (Tseitin, full equivalence, cached by node) ------------------------
 
     def lit(self, e: BoolExpr) -> int:
@@ -435,10 +635,8 @@ class _Encoder:
         if isinstance(e, Implies):
             return self.or_def([-self.lit(e.cond), self.lit(e.then)])
         if isinstance(e, Compare):
-            r = self.new()
-            for s, c in self.compare_cases(e):
-                self.clauses.append([-s, -r, c])
-                self.clauses.append([-s, r, -c])
+            r = self.compare(e, None)
+            assert r is not None
             return r
         assert isinstance(e, Table)
         rows = [
@@ -543,8 +741,7 @@ class _Encoder:
         elif isinstance(e, Not):
             self.impose_not(e.arg, guard)
         elif isinstance(e, Compare):
-            for s, c in self.compare_cases(e):
-                self.clause(guard, [-s, c])
+            self.compare(e, guard)
         elif isinstance(e, Table):
             self.impose_table(e, guard)
         else:
@@ -671,6 +868,172 @@ class _Encoder:
         return self.cmp_lit(self.int_doms[a.left.index], 1, -a.right.value, a.op)
 
 
+def _num_children(e: NumExpr) -> list[NumExpr]:
+    if isinstance(e, Linear):
+        return [t for _, t in e.terms]
+    if isinstance(e, Mul | FloorDiv):
+        return [e.left, e.right]
+    if isinstance(e, Min | Max):
+        return list(e.args)
+    if isinstance(e, Abs):
+        return [e.arg]
+    if isinstance(e, IfThenElse):
+        return [e.then, e.orelse]
+    return []
+
+
+def _nonlinear(e: Compare) -> bool:
+    def walk(x: NumExpr) -> bool:
+        if isinstance(x, Mul | FloorDiv | Min | Max | Abs | IfThenElse):
+            return True
+        return any(walk(c) for c in _num_children(x))
+
+    return walk(e.left) or walk(e.right)
+
+
+def _estimate(e: NumExpr) -> int:
+    """An upper bound of the number of values of an integer node (capped)."""
+    cap = 10**9
+    if isinstance(e, IntConst):
+        return 1
+    if isinstance(e, IntVar):
+        return e.hi - e.lo + 1
+    if isinstance(e, BoolToInt):
+        return 2
+    if isinstance(e, Linear):
+        out = 1
+        for _, t in e.terms:
+            out = min(cap, out * _estimate(t))
+        return out
+    if isinstance(e, Mul | FloorDiv):
+        return min(cap, _estimate(e.left) * _estimate(e.right))
+    if isinstance(e, Min | Max):
+        return min(cap, sum(_estimate(a) for a in e.args))
+    if isinstance(e, Abs):
+        return _estimate(e.arg)
+    return min(cap, _estimate(e.then) + _estimate(e.orelse))
+
+
+def _term_count(e: Compare) -> int:
+    n = 0
+    for side in (e.left, e.right):
+        if isinstance(side, Linear):
+            n += len(side.terms)
+        elif not isinstance(side, IntConst):
+            n += 1
+    return n
+
+
+def _degree(e: NumExpr, t_index: int) -> int:
+    """The degree of an expression in the integer variable ``t_index`` (99: not polynomial)."""
+    if isinstance(e, IntVar):
+        return 1 if e.index == t_index else 0
+    if isinstance(e, IntConst | BoolToInt):
+        return 0 if not isinstance(e, BoolToInt) or not _mentions(e.arg, t_index) else 99
+    if isinstance(e, Linear):
+        return max((_degree(t, t_index) for _, t in e.terms), default=0)
+    if isinstance(e, Mul):
+        return _degree(e.left, t_index) + _degree(e.right, t_index)
+    children: list[NumExpr | BoolExpr] = list(_num_children(e))
+    if isinstance(e, IfThenElse):
+        children.append(e.cond)
+    return 99 if any(_mentions(c, t_index) for c in children) else 0
+
+
+def _mentions(e: NumExpr | BoolExpr, t_index: int) -> bool:
+    from cpq.model.ir import iter_children
+
+    if isinstance(e, IntVar):
+        return e.index == t_index
+    if isinstance(e, Table):
+        return any(c.int_var is not None and c.int_var.index == t_index for c in e.columns)
+    return any(_mentions(c, t_index) for c in iter_children(e))
+
+
+def _holds(op: str, d: int) -> bool:
+    """Whether ``d op 0``."""
+    if op == "==":
+        return d == 0
+    if op == "!=":
+        return d != 0
+    if op == "<":
+        return d < 0
+    if op == "<=":
+        return d <= 0
+    if op == ">":
+        return d > 0
+    return d >= 0
+
+
+def _compile_eval(e: NumExpr | BoolExpr, enc: _Encoder) -> Callable[[dict[object, object]], int]:
+    """A closure that evaluates a numeric expression (or a formula, as 0/1) over atom values.
+
+    The terms of a linear sum that are values of one choice attribute become one table lookup.
+    """
+    if isinstance(e, IntConst):
+        c = e.value
+        return lambda env: c
+    if isinstance(e, IntVar):
+        key: object = ("int", e.index)
+        return lambda env: env[key]  # type: ignore[return-value]
+    if isinstance(e, BoolToInt):
+        return _compile_eval(e.arg, enc)
+    if isinstance(e, Linear):
+        groups: dict[str, dict[object, int]] = {}
+        rest: list[tuple[int, Callable[[dict[object, object]], int]]] = []
+        for coef, t in e.terms:
+            if isinstance(t, BoolToInt) and isinstance(t.arg, BoolVar):
+                attr = enc.choice_of.get(t.arg.index)
+                if attr is not None:
+                    g = groups.setdefault(attr, {})
+                    g[t.arg.value] = g.get(t.arg.value, 0) + coef
+                    continue
+            rest.append((coef, _compile_eval(t, enc)))
+        const = e.constant
+        lookups = [(("choice", attr), g) for attr, g in groups.items()]
+
+        def linear(env: dict[object, object]) -> int:
+            total = const
+            for k, g in lookups:
+                total += g.get(env[k], 0)
+            for coef, fn in rest:
+                total += coef * fn(env)
+            return total
+
+        return linear
+    if isinstance(e, Mul):
+        a, b = _compile_eval(e.left, enc), _compile_eval(e.right, enc)
+        return lambda env: a(env) * b(env)
+    if isinstance(e, FloorDiv):
+        a, b = _compile_eval(e.left, enc), _compile_eval(e.right, enc)
+
+        def floordiv(env: dict[object, object]) -> int:
+            d = b(env)
+            return 0 if d == 0 else a(env) // d
+
+        return floordiv
+    if isinstance(e, Min | Max):
+        fns = [_compile_eval(x, enc) for x in e.args]
+        pick = min if isinstance(e, Min) else max
+        return lambda env: pick(fn(env) for fn in fns)
+    if isinstance(e, Abs):
+        a = _compile_eval(e.arg, enc)
+        return lambda env: abs(a(env))
+    if isinstance(e, IfThenElse):
+        c2, t2, o2 = (_compile_eval(x, enc) for x in (e.cond, e.then, e.orelse))
+        return lambda env: t2(env) if c2(env) else o2(env)
+    if isinstance(e, BoolVar):
+        attr2 = enc.choice_of.get(e.index)
+        if attr2 is not None:
+            ck: object = ("choice", attr2)
+            value = e.value
+            return lambda env: 1 if env[ck] == value else 0
+        bk: object = ("bool", e.index)
+        return lambda env: 1 if env[bk] else 0
+    lk: object = ("lit", id(e))
+    return lambda env: 1 if env[lk] else 0
+
+
 def _cell_has(cell: frozenset[Any] | None, value: object) -> bool:
     if cell is None:
         return True
@@ -696,7 +1059,7 @@ class SatBackend:
 
     name = "sat"
     capabilities = Capabilities(
-        frozenset({"incremental", "cores", "domains", "optimize", "enumerate"})
+        frozenset({"incremental", "cores", "domains", "optimize", "enumerate", "hints"})
     )
 
     def __init__(self, solver: str = "glucose4") -> None:
@@ -716,16 +1079,45 @@ class SatSession:
 
     def __init__(self, model: ConstraintModel, solver_name: str = "glucose4") -> None:
         self.model = model
-        self.enc = _Encoder(model)
+        self.enc = _encoding(model)
+        self._shared = True
         self.solver_name = solver_name
         self.solver: Any = Solver(name=solver_name, bootstrap_with=self.enc.clauses)
         self.nb = len(model.bool_vars)
         self.all_rules = tuple(self.enc.selectors)
         self.calls = 0
+        self.phase_guidance = True
+        self._pool: collections.deque[tuple[list[int], bool]] = collections.deque(maxlen=32)
+        self._full = True  # whether the current call has every rule switched on
+        self._impossible: dict[int, frozenset[int]] = {}  # literal -> assumptions refuting it
         self._token: int | None = None
         self._finalizer = weakref.finalize(self, _delete_solver, self.solver)
 
     # -- plumbing ---------------------------------------------------------------------------
+
+    def _own_encoder(self) -> None:
+        """Copy the shared encoding before adding to it (copy on write)."""
+        if self._shared:
+            self.enc = self.enc.copy()
+            self._shared = False
+
+    def prefer(self, assumptions: Sequence[Assumption]) -> None:
+        """Search these values first from now on (a phase hint; answers do not change)."""
+        phases: list[int] = []
+        for a in assumptions:
+            if (
+                isinstance(a, Compare)
+                and isinstance(a.left, IntVar)
+                and isinstance(a.right, IntConst)
+            ):
+                d = self.enc.int_doms[a.left.index]
+                k = a.right.value
+                phases.extend(
+                    g if v <= k else -g for v, g in zip(d.values[1:], d.ge[1:], strict=True)
+                )
+            else:
+                phases.append(self.enc.assumption(a))
+        self.solver.set_phases(phases)
 
     def close(self) -> None:
         """Release the solver."""
@@ -748,6 +1140,29 @@ class SatSession:
         if self._token is not None:
             _WATCHDOG.disarm(self._token)
             self._token = None
+
+    def _model(self) -> list[int]:
+        """The solver's model, remembered in the pool of recent solutions."""
+        model: list[int] = self.solver.get_model()
+        self._pool.appendleft((model, self._full))
+        return model
+
+    @staticmethod
+    def _satisfies(model: list[int], lits: Sequence[int]) -> bool:
+        n = len(model)
+        return all(abs(x) <= n and model[abs(x) - 1] == x for x in lits)
+
+    def _pool_hits(self, user: Sequence[int], selectors: Sequence[int]) -> list[list[int]]:
+        """Recent solutions that satisfy the user literals with the given rules on (reuse of
+        work between clicks). Solutions found with every rule on need no selector check."""
+        full = len(selectors) == len(self.all_rules)
+        out = []
+        for model, model_full in self._pool:
+            if not self._satisfies(model, user):
+                continue
+            if (full and model_full) or self._satisfies(model, selectors):
+                out.append(model)
+        return out
 
     def _run(self, lits: list[int], deadline: Deadline) -> bool | None:
         if deadline.expired():
@@ -772,6 +1187,10 @@ class SatSession:
             else:
                 hi = mid - 1
         return d.values[lo]
+
+    def _core_of(self, raw: frozenset[int], user: list[int]) -> Core:
+        rules = tuple(r for r, sel in self.enc.selectors.items() if sel in raw)
+        return Core(tuple(i for i, lit in enumerate(user) if lit in raw), rules)
 
     def _core(
         self, assumptions: Sequence[Assumption], user: list[int], extra: Collection[int] = ()
@@ -804,13 +1223,17 @@ class SatSession:
         deadline = Deadline(time_limit)
         user = [self.enc.assumption(a) for a in assumptions]
         lits = self._selector_lits(rules) + user
+        self._full = rules is None
+        hits = self._pool_hits(user, lits[: len(lits) - len(user)])
+        if hits:
+            return SolveResult(SolveStatus.SAT, self._decode(hits[0]))
         self._arm(deadline)
         try:
             res = self._run(lits, deadline)
             if res is None:
                 return SolveResult(SolveStatus.UNKNOWN)
             if res:
-                return SolveResult(SolveStatus.SAT, self._decode(self.solver.get_model()))
+                return SolveResult(SolveStatus.SAT, self._decode(self._model()))
             return SolveResult(SolveStatus.UNSAT, core=self._core(assumptions, user))
         finally:
             self._disarm()
@@ -839,7 +1262,9 @@ class SatSession:
         nb, ni = self.nb, len(self.model.int_vars)
         self._arm(deadline)
         try:
-            first = self._run(base, deadline)
+            self._full = rules is None
+            hits = self._pool_hits(user, base[: len(base) - len(user)])
+            first = True if hits else self._run(base, deadline)
             if first is None or not first:
                 status = SolveStatus.UNKNOWN if first is None else SolveStatus.UNSAT
                 return Domains(
@@ -864,25 +1289,43 @@ class SatSession:
                 for j, d in enumerate(doms):
                     seen_i[j].add(self._int_value(model, d))
 
-            note(self.solver.get_model())
+            for m in hits:
+                note(m)
+            if not hits:
+                note(self._model())
             cores: dict[tuple[int, bool], Core] = {}
-            impossible_t = [False] * nb
-            impossible_f = [False] * nb
             complete = True
+            # literals fixed by unit propagation are impossible to flip: no call needed
+            ok, fixed_list = self.solver.propagate(assumptions=base)
+            fixed = set(fixed_list) if ok else set()
+            present = set(base)
             for i in range(nb):
                 for value in (True, False):
                     seen = seen_t if value else seen_f
                     if seen[i]:
                         continue
                     lit = (i + 1) if value else -(i + 1)
+                    if -lit in fixed:
+                        continue
+                    known = self._impossible.get(lit)
+                    if known is not None and known <= present:
+                        # a core found on an earlier call still applies (monotone reuse)
+                        cores[(i, value)] = self._core_of(known, user)
+                        continue
+                    if self.phase_guidance:
+                        # prefer values no solution has shown yet: one model covers many
+                        self.solver.set_phases(
+                            [(k + 1) if not seen_t[k] else -(k + 1) for k in range(nb)]
+                        )
                     res = self._run([*base, lit], deadline)
                     if res is None:
                         complete = False
                     elif res:
-                        note(self.solver.get_model())
+                        note(self._model())
                     else:
-                        (impossible_t if value else impossible_f)[i] = True
-                        cores[(i, value)] = self._core(assumptions, user, (lit,))
+                        raw = frozenset(self.solver.get_core() or ()) - {lit}
+                        self._impossible[lit] = raw
+                        cores[(i, value)] = self._core_of(raw, user)
             bounds: list[tuple[int, int] | None] = []
             for j, d in enumerate(doms):
                 vals = seen_i[j]
@@ -894,7 +1337,7 @@ class SatSession:
                         if res is None:
                             complete = False
                         elif res:
-                            note(self.solver.get_model())
+                            note(self._model())
                 else:
                     ok = self._int_extreme(base, deadline, d, vals, low=True)
                     ok &= self._int_extreme(base, deadline, d, vals, low=False)
@@ -921,14 +1364,19 @@ class SatSession:
         index = {v: i for i, v in enumerate(d.values)}
         best = index[min(vals)] if low else index[max(vals)]
         lo, hi = (0, best - 1) if low else (best + 1, len(d.values) - 1)
+        first = True
         while lo <= hi:
-            mid = (lo + hi) // 2 if low else (lo + hi + 1) // 2
+            if first:  # the end of the range is often feasible: try it first
+                mid = lo if low else hi
+                first = False
+            else:
+                mid = (lo + hi) // 2 if low else (lo + hi + 1) // 2
             lit = -d.ge[mid + 1] if low else d.ge[mid]
             res = self._run([*base, lit], deadline)
             if res is None:
                 return False
             if res:
-                model = self.solver.get_model()
+                model = self._model()
                 found = index[self._int_value(model, d)]
                 vals.add(d.values[found])
                 if low:
@@ -967,6 +1415,7 @@ class SatSession:
             (220, True)
         """
         deadline = Deadline(time_limit)
+        self._own_encoder()
         nclauses = len(self.enc.clauses)
         dom = self.enc.num(objective.expr)
         new = self.enc.clauses[nclauses:]
@@ -974,6 +1423,7 @@ class SatSession:
             self.solver.append_formula(new)
         user = [self.enc.assumption(a) for a in assumptions]
         base = self._selector_lits(rules) + user
+        self._full = rules is None
         self._arm(deadline)
         try:
             res = self._run(base, deadline)
@@ -981,7 +1431,7 @@ class SatSession:
                 return SolveResult(SolveStatus.UNKNOWN)
             if not res:
                 return SolveResult(SolveStatus.UNSAT, core=self._core(assumptions, user))
-            model = self.solver.get_model()
+            model = self._model()
             index = {v: i for i, v in enumerate(dom.values)}
             best_i = index[self._int_value(model, dom)]
             best_model = model
@@ -996,7 +1446,7 @@ class SatSession:
                     optimal = False
                     break
                 if r:
-                    best_model = self.solver.get_model()
+                    best_model = self._model()
                     best_i = index[self._int_value(best_model, dom)]
                     if minimize:
                         hi = best_i - 1
@@ -1062,6 +1512,26 @@ class SatSession:
             _WATCHDOG.disarm(token)
             solver.delete()
         return EnumerationResult(tuple(found), complete)
+
+
+_ENCODINGS: dict[int, tuple[ConstraintModel, _Encoder]] = {}
+_ENCODINGS_LOCK = threading.Lock()
+_ENCODINGS_MAX = 16
+
+
+def _encoding(model: ConstraintModel) -> _Encoder:
+    """The CNF encoding of a model, built once per model and shared read-only by sessions."""
+    key = id(model)
+    with _ENCODINGS_LOCK:
+        hit = _ENCODINGS.get(key)
+        if hit is not None and hit[0] is model:
+            return hit[1]
+    enc = _Encoder(model)
+    with _ENCODINGS_LOCK:
+        if len(_ENCODINGS) >= _ENCODINGS_MAX:
+            _ENCODINGS.pop(next(iter(_ENCODINGS)))
+        _ENCODINGS[key] = (model, enc)
+    return enc
 
 
 def _delete_solver(solver: Any) -> None:
