@@ -552,9 +552,8 @@ _OPENERS = {
 
 def _byte_location(file: str, raw: bytes, offset: int) -> SourceLocation:
     """Line and column (in characters) of a byte offset in undecodable bytes."""
-    line_start = raw.rfind(b"\n", 0, offset) + 1
-    column = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1
-    return SourceLocation(file, raw.count(b"\n", 0, offset) + 1, column)
+    before = _LINE_BREAK.split(raw[:offset].decode("utf-8", errors="replace"))
+    return SourceLocation(file, len(before), len(before[-1]) + 1)
 
 
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
