@@ -35,7 +35,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 Value = Any  # int (XCSP) or bool (feature models)
 Choice = tuple[str, Value]
@@ -85,6 +85,7 @@ class Problem:
     n_vars: int
     predicates: list[tuple[tuple[str, ...], Callable[..., bool]]] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+    rule_clauses: dict[str, range] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
 
     def value_of(self, model: Sequence[int]) -> dict[str, Value]:
@@ -152,39 +153,57 @@ def csp_problem(name: str, attributes: dict[str, tuple[int, ...]], tables: list[
         clauses.append(ls)
         clauses.extend([-a, -b] for a, b in itertools.combinations(ls, 2))
     predicates: list[tuple[tuple[str, ...], Callable[..., bool]]] = []
+    rule_clauses: dict[str, range] = {}
     for t in tables:
-        doms = [set(attributes[x]) for x in t.scope]
-        rows = [row for row in t.tuples if all(v in d for v, d in zip(row, doms, strict=True))]
-        if not t.supports:
-            for row in rows:
-                clauses.append([-lits[(x, v)] for x, v in zip(t.scope, row, strict=True)])
-            forbidden = frozenset(rows)
-            predicates.append((t.scope, lambda *vs, f=forbidden: vs not in f))
-            continue
-        allowed = frozenset(rows)
-        predicates.append((t.scope, lambda *vs, a=allowed: vs in a))
-        if len(t.scope) == 2 and t.scope[0] != t.scope[1]:
-            x, y = t.scope
-            for i, (a, b) in enumerate(((x, y), (y, x))):
-                for va in attributes[a]:
-                    sup = {row[1 - i] for row in rows if row[i] == va}
-                    clauses.append(
-                        [-lits[(a, va)], *(lits[(b, vb)] for vb in attributes[b] if vb in sup)]
-                    )
-            continue
-        sel = []
+        start = len(clauses)
+        n = _encode_table(t, attributes, lits, clauses, predicates, n)
+        rule_clauses[t.name] = range(start, len(clauses))
+    return Problem(
+        name, "csp", dict(attributes), lits, clauses, n, predicates, list(tables), rule_clauses
+    )
+
+
+def _encode_table(
+    t: Table,
+    attributes: dict[str, tuple[int, ...]],
+    lits: dict[Choice, int],
+    clauses: list[Clause],
+    predicates: list[tuple[tuple[str, ...], Callable[..., bool]]],
+    n: int,
+) -> int:
+    """Append the clauses and the predicate of one table; returns the last variable used."""
+    doms = [set(attributes[x]) for x in t.scope]
+    rows = [row for row in t.tuples if all(v in d for v, d in zip(row, doms, strict=True))]
+    if not t.supports:
         for row in rows:
-            n += 1
-            sel.append(n)
-            for x, v in zip(t.scope, row, strict=True):
-                clauses.append([-n, lits[(x, v)]])
-        clauses.append(sel)
-        for i, x in enumerate(t.scope):
-            for v in attributes[x]:
+            clauses.append([-lits[(x, v)] for x, v in zip(t.scope, row, strict=True)])
+        forbidden = frozenset(rows)
+        predicates.append((t.scope, lambda *vs, f=forbidden: vs not in f))
+        return n
+    allowed = frozenset(rows)
+    predicates.append((t.scope, lambda *vs, a=allowed: vs in a))
+    if len(t.scope) == 2 and t.scope[0] != t.scope[1]:
+        x, y = t.scope
+        for i, (a, b) in enumerate(((x, y), (y, x))):
+            for va in attributes[a]:
+                sup = {row[1 - i] for row in rows if row[i] == va}
                 clauses.append(
-                    [-lits[(x, v)], *(s for s, row in zip(sel, rows, strict=True) if row[i] == v)]
+                    [-lits[(a, va)], *(lits[(b, vb)] for vb in attributes[b] if vb in sup)]
                 )
-    return Problem(name, "csp", dict(attributes), lits, clauses, n, predicates, list(tables))
+        return n
+    sel = []
+    for row in rows:
+        n += 1
+        sel.append(n)
+        for x, v in zip(t.scope, row, strict=True):
+            clauses.append([-n, lits[(x, v)]])
+    clauses.append(sel)
+    for i, x in enumerate(t.scope):
+        for v in attributes[x]:
+            clauses.append(
+                [-lits[(x, v)], *(s for s, row in zip(sel, rows, strict=True) if row[i] == v)]
+            )
+    return n
 
 
 # -- DIMACS ---------------------------------------------------------------------------------
@@ -462,8 +481,9 @@ def _all_values(problem: Problem) -> list[Choice]:
 class SatBaseline:
     """A bare python-sat valid-domain loop: one warm solver, choices as assumptions.
 
-    Before each probe the solver's preferred phases are set to the values not seen yet, so one
-    solution tends to cover many of them (fewer calls)."""
+    Values whose negation unit propagation derives from the choices are impossible without a
+    call; before probing, the solver's preferred phases are set to the values not seen yet (again
+    after every new solution), so one solution tends to cover many of them."""
 
     name = "pysat"
 
@@ -495,15 +515,21 @@ class SatBaseline:
         if not solver.solve(assumptions=assumptions):
             return {}
         seen = set(solver.get_model())
-        todo = [lit for lit in lits.values() if lit not in seen]
+        # values whose negation unit propagation derives from the choices need no call
+        ok, fixed = solver.propagate(assumptions=assumptions)
+        dead = {-x for x in fixed} if ok else set()
+        todo = [lit for lit in lits.values() if lit not in seen and lit not in dead]
+        stale = True
         for lit in todo:
             if lit in seen:
                 continue
-            if self.phases:
+            if self.phases and stale:
                 solver.set_phases([x for x in todo if x not in seen])
+                stale = False
             self.calls += 1
             if solver.solve(assumptions=[*assumptions, lit]):
                 seen.update(solver.get_model())
+                stale = True
         out: dict[str, set[Value]] = {a: set() for a in self.problem.attributes}
         for (a, v), lit in lits.items():
             if lit in seen:
@@ -527,15 +553,25 @@ class SatBaseline:
 
 
 class CpSatBaseline:
-    """OR-Tools CP-SAT: one solve per value not yet seen in a solution (one worker)."""
+    """OR-Tools CP-SAT: one solve per value not yet seen in a solution (one worker); choices
+    and the probed value as assumptions on one model, a fresh ``CpSolver`` per call."""
 
     name = "cpsat"
+    TUNED: ClassVar[dict[str, Any]] = {
+        "cp_model_presolve": False,
+        "cp_model_probing_level": 0,
+        "symmetry_level": 0,
+    }
+    """Parameters for many small solves: no presolve, probing or symmetry detection."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, tuned: bool = False) -> None:
         from ortools.sat.python import cp_model
 
         self.cp_model = cp_model
         self.problem = problem
+        self.params: dict[str, Any] = dict(self.TUNED) if tuned else {}
+        if tuned:
+            self.name = "cpsat-tuned"
         m = cp_model.CpModel()
         self.model = m
         self.lit: dict[Choice, Any] = {}
@@ -579,6 +615,8 @@ class CpSatBaseline:
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = left
+        for key, value in self.params.items():
+            setattr(solver.parameters, key, value)
         self.calls += 1
         status = solver.Solve(self.model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
