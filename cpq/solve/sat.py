@@ -538,10 +538,18 @@ class _Encoder:
             op = "<" if op == ">" else "<="
         if op == "<":
             k -= 1
-        layers = [
-            sorted(((c * v, d.eq[i]) for i, v in enumerate(d.values)), key=lambda p: p[0])
-            for c, d in terms
-        ]
+        # each layer: (weight, literal "the term's weight is at least this"), ascending
+        layers: list[list[tuple[int, int]]] = []
+        for c, d in terms:
+            nv = len(d.values)
+            if c > 0:
+                layers.append([(c * v, d.ge[i]) for i, v in enumerate(d.values)])
+            else:
+                layer = []
+                for j in range(nv):
+                    i = nv - 1 - j
+                    layer.append((c * d.values[i], -d.ge[i + 1] if i + 1 < nv else self.true))
+                layers.append(layer)
         layers.sort(key=lambda layer: -(layer[-1][0] - layer[0][0]))
         n = len(layers)
         lo_rest = [0] * (n + 1)
@@ -566,20 +574,30 @@ class _Encoder:
                 return node, lo, hi
             lo, hi = -inf, inf
             children: list[tuple[int, int]] = []
-            for w, eq in layers[i]:
+            for w, ge in layers[i]:
                 child, clo, chi = build(i + 1, rhs - w)
-                children.append((eq, child))
+                children.append((ge, child))
                 lo, hi = max(lo, clo + w), min(hi, chi + w)
             kinds = {c for _, c in children}
             if len(kinds) == 1:
                 node = kinds.pop()
             else:
                 node = self.new()
-                for eq, child in children:
+                # one clause per run of equal children, using the order literals
+                m = len(children)
+                j = 0
+                while j < m:
+                    ge, child = children[j]
+                    end = j
+                    while end + 1 < m and children[end + 1][1] == child:
+                        end += 1
+                    head = [] if ge == t else [-ge]
                     if child != t:
-                        self.clauses.append([-node, -eq] + ([] if child == -t else [child]))
+                        self.clauses.append([-node, *head] + ([] if child == -t else [child]))
                     if reified and child != -t:
-                        self.clauses.append([node, -eq] + ([] if child == t else [-child]))
+                        tail = [children[end + 1][0]] if end + 1 < m else []
+                        self.clauses.append([node, *head, *tail] + ([] if child == t else [-child]))
+                    j = end + 1
             at = bisect.bisect_left(memo_lo[i], lo)
             memo_lo[i].insert(at, lo)
             memo[i].insert(at, (lo, hi, node))
@@ -1089,7 +1107,9 @@ class SatSession:
         self.phase_guidance = True
         self._pool: collections.deque[tuple[list[int], bool]] = collections.deque(maxlen=32)
         self._full = True  # whether the current call has every rule switched on
-        self._impossible: dict[int, frozenset[int]] = {}  # literal -> assumptions refuting it
+        # unsatisfiable cores seen so far, indexed by one non-selector literal (0: none)
+        self._core_index: dict[int, list[frozenset[int]]] = {}
+        self._selector_set = frozenset(self.enc.selectors.values())
         self._token: int | None = None
         self._finalizer = weakref.finalize(self, _delete_solver, self.solver)
 
@@ -1188,17 +1208,31 @@ class SatSession:
                 hi = mid - 1
         return d.values[lo]
 
+    def _learn(self) -> frozenset[int]:
+        """Remember the solver's last core (it refutes any call that assumes all of it)."""
+        core = frozenset(self.solver.get_core() or ())
+        key = next((x for x in core if x not in self._selector_set), 0)
+        bucket = self._core_index.setdefault(key, [])
+        if core not in bucket:
+            bucket.append(core)
+            if len(bucket) > 8:
+                bucket.pop(0)
+        return core
+
+    def _known_core(self, query: set[int] | frozenset[int]) -> frozenset[int] | None:
+        """A remembered core contained in the query (the query is then unsatisfiable)."""
+        index = self._core_index
+        if not index:
+            return None
+        for key in itertools.chain((0,), (x for x in query if x not in self._selector_set)):
+            for core in index.get(key, ()):
+                if core <= query:
+                    return core
+        return None
+
     def _core_of(self, raw: frozenset[int], user: list[int]) -> Core:
         rules = tuple(r for r, sel in self.enc.selectors.items() if sel in raw)
         return Core(tuple(i for i, lit in enumerate(user) if lit in raw), rules)
-
-    def _core(
-        self, assumptions: Sequence[Assumption], user: list[int], extra: Collection[int] = ()
-    ) -> Core:
-        raw = set(self.solver.get_core() or ())
-        rules = tuple(r for r, s in self.enc.selectors.items() if s in raw)
-        idx = tuple(i for i, lit in enumerate(user) if lit in raw and lit not in extra)
-        return Core(idx, rules)
 
     # -- protocol ---------------------------------------------------------------------------
 
@@ -1227,6 +1261,9 @@ class SatSession:
         hits = self._pool_hits(user, lits[: len(lits) - len(user)])
         if hits:
             return SolveResult(SolveStatus.SAT, self._decode(hits[0]))
+        known = self._known_core(set(lits))
+        if known is not None:
+            return SolveResult(SolveStatus.UNSAT, core=self._core_of(known, user))
         self._arm(deadline)
         try:
             res = self._run(lits, deadline)
@@ -1234,7 +1271,7 @@ class SatSession:
                 return SolveResult(SolveStatus.UNKNOWN)
             if res:
                 return SolveResult(SolveStatus.SAT, self._decode(self._model()))
-            return SolveResult(SolveStatus.UNSAT, core=self._core(assumptions, user))
+            return SolveResult(SolveStatus.UNSAT, core=self._core_of(self._learn(), user))
         finally:
             self._disarm()
 
@@ -1307,8 +1344,8 @@ class SatSession:
                     lit = (i + 1) if value else -(i + 1)
                     if -lit in fixed:
                         continue
-                    known = self._impossible.get(lit)
-                    if known is not None and known <= present:
+                    known = self._known_core(present | {lit})
+                    if known is not None:
                         # a core found on an earlier call still applies (monotone reuse)
                         cores[(i, value)] = self._core_of(known, user)
                         continue
@@ -1323,8 +1360,7 @@ class SatSession:
                     elif res:
                         note(self._model())
                     else:
-                        raw = frozenset(self.solver.get_core() or ()) - {lit}
-                        self._impossible[lit] = raw
+                        raw = self._learn()
                         cores[(i, value)] = self._core_of(raw, user)
             bounds: list[tuple[int, int] | None] = []
             for j, d in enumerate(doms):
@@ -1372,7 +1408,12 @@ class SatSession:
             else:
                 mid = (lo + hi) // 2 if low else (lo + hi + 1) // 2
             lit = -d.ge[mid + 1] if low else d.ge[mid]
-            res = self._run([*base, lit], deadline)
+            if self._known_core({*base, lit}) is not None:
+                res: bool | None = False
+            else:
+                res = self._run([*base, lit], deadline)
+                if res is False:
+                    self._learn()
             if res is None:
                 return False
             if res:
@@ -1430,7 +1471,7 @@ class SatSession:
             if res is None:
                 return SolveResult(SolveStatus.UNKNOWN)
             if not res:
-                return SolveResult(SolveStatus.UNSAT, core=self._core(assumptions, user))
+                return SolveResult(SolveStatus.UNSAT, core=self._core_of(self._learn(), user))
             model = self._model()
             index = {v: i for i, v in enumerate(dom.values)}
             best_i = index[self._int_value(model, dom)]
