@@ -736,7 +736,7 @@ class _Resolver:
             ipath = (*dpath, i) if isinstance(spec.default, list) else dpath
             text = self.value_text(unit, ipath, item)
             if text is None or text not in attr.values:
-                self.unknown_value(attr, str(item), unit.loc(ipath), "invalid-default")
+                self.unknown_value(attr, text or str(item), unit.loc(ipath), "invalid-default")
                 continue
             out.append(text)
         return tuple(dict.fromkeys(out))
@@ -747,6 +747,8 @@ class _Resolver:
             return raw
         if isinstance(raw, int | Decimal) and not isinstance(raw, bool):
             return unit.doc.index.raw(path) or str(raw)
+        if isinstance(raw, bool):  # 'no', 'on', 'yes': read as yes/no by YAML 1.1
+            return unit.doc.index.raw(path)
         return None
 
     def unknown_value(self, attr: Attribute, text: str, loc: SourceLocation, code: str) -> None:
@@ -1003,7 +1005,7 @@ class _Resolver:
         for x, p in zip(items, paths, strict=True):
             text = self.value_text(unit, p, x)
             if text is None or text not in attr.values:
-                self.unknown_value(attr, str(x), unit.loc(p), "unknown-value")
+                self.unknown_value(attr, text or str(x), unit.loc(p), "unknown-value")
                 return None
             ids.add(text)
         return frozenset(ids)
