@@ -55,9 +55,6 @@ from xml.sax import SAXParseException
 from xml.sax.handler import ContentHandler
 from xml.sax.xmlreader import AttributesImpl, Locator
 
-import defusedxml
-import defusedxml.sax
-
 from cpq.errors import ImportFormatError
 from cpq.importers._common import Issues, display_name
 from cpq.importers._names import NameTable, sanitize_id
@@ -518,6 +515,10 @@ class _Handler(ContentHandler):
             else:
                 self.error("import-syntax", f"'{ref}' is not a variable reference", line, col)
                 return []
+        for r, d in zip(ranges, dims, strict=True):
+            if r.start < 0 or r.stop > d:
+                self.error("import-reference", f"'{ref}' is outside the array '{base}'", line, col)
+                return []
         return [base + "".join(f"[{i}]" for i in idx) for idx in itertools.product(*ranges)]
 
     def start_extension(self, line: int, col: int) -> None:
@@ -529,8 +530,12 @@ class _Handler(ContentHandler):
         if self.extension is None or self.parent() != "extension":
             return
         scope: list[str] = []
+        before = len(self.issues.errors)
         for ref in text.split():
             scope.extend(self.expand(ref, line, col))
+        if len(self.issues.errors) > before:
+            self.extension = None  # reported; its tuples would only add follow-on errors
+            return
         self.extension.scope = scope
 
     def end_supports(self, text: str, line: int, col: int) -> None:
@@ -586,7 +591,7 @@ class _Handler(ContentHandler):
     def end_extension(self, text: str, line: int, col: int) -> None:
         ext = self.extension
         self.extension = None
-        if ext is None:  # pragma: no cover - start_extension always sets it
+        if ext is None:  # its <list> had errors
             return
         if ext.mode is None or ext.tuples is None:
             if not self.issues.errors:
@@ -635,6 +640,14 @@ def _open(path: Path) -> IO[bytes]:
 def _read(source: IO[bytes], filename: str, skip_unsupported: bool) -> ImportedModel:
     issues = Issues(filename, _WHAT)
     handler = _Handler(issues)
+    try:  # a core dependency; imported here so the rest of cpq works without it
+        import defusedxml
+        import defusedxml.sax
+    except ImportError:  # pragma: no cover - defusedxml is installed with cpq
+        raise issues.error_now(
+            "import-unsupported",
+            "reading XCSP needs the package defusedxml (pip install defusedxml)",
+        ) from None
     parser = defusedxml.sax.make_parser()
     parser.setContentHandler(handler)
     try:

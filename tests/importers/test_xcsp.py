@@ -172,3 +172,15 @@ def test_big_tables_import_quickly() -> None:
     assert m.stats["tuples"] == 200_000
     assert text.count("\n") > 200_000
     assert elapsed < 10, elapsed
+
+
+def test_array_references_stay_inside_the_array() -> None:
+    xml = (
+        '<instance format="XCSP3"><variables><array id="w" size="[2]"> 0 1 </array>'
+        "</variables><constraints><extension><list>w[0..99999999]</list>"
+        "<supports>(0)</supports></extension></constraints></instance>"
+    )
+    with pytest.raises(ImportFormatError) as info:
+        parse_xcsp(xml, "a.xml")
+    assert [i.code for i in info.value.issues] == ["import-reference"]
+    assert "outside the array 'w'" in info.value.issues[0].message
