@@ -576,7 +576,8 @@ class _Resolver:
             location=loc,
         )
         default = self.default(unit, path, spec, attr)
-        if not ok:
+        if not ok:  # reported; uses of it are not reported again as unknown
+            self.loader.broken.add(name)
             return
         object.__setattr__(attr, "default", default)
         self.attributes[name] = attr
