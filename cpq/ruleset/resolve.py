@@ -212,9 +212,8 @@ class _Loader:
                 Path(inc).name,
                 [p.name for p in target.parent.glob("*.y*ml")] if target.parent.is_dir() else [],
             )
-            self.issues.add(
-                "include-not-found", f"the included file '{inc}' does not exist", loc, near
-            )
+            what = "is a folder, not a file" if target.is_dir() else "does not exist"
+            self.issues.add("include-not-found", f"the included file '{inc}' {what}", loc, near)
             return
         self.loaded.add(target)
         self.load_file(target, stack, "library")
