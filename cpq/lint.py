@@ -21,6 +21,8 @@ from typing import Any
 
 from cpq._yaml import read_yaml_file
 from cpq.errors import Issue, IssueCollector, SourceLocation
+from cpq.model.lint import semantic_lint
+from cpq.pricing.lint import lint_price_book
 from cpq.ruleset.model import Ruleset
 from cpq.ruleset.resolve import check_library, check_ruleset, display_path
 
@@ -96,8 +98,6 @@ class LintReport:
         }
 
 
-SemanticLinter = Callable[[Ruleset], list[Issue]]
-PriceBookLinter = Callable[[Path, "set[str] | None"], list[Issue]]
 
 
 def _kind_of(path: Path) -> tuple[str, list[Issue]]:
@@ -138,22 +138,6 @@ def _find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Issue]]:
     return list(dict.fromkeys(files)), issues
 
 
-def _optional_semantic_linter() -> SemanticLinter | None:
-    try:
-        from cpq.configurator import semantic_lint  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return semantic_lint  # type: ignore[no-any-return]
-
-
-def _optional_price_linter() -> PriceBookLinter | None:
-    try:
-        from cpq.pricing.lint import lint_price_book  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return lint_price_book  # type: ignore[no-any-return]
-
-
 def summarize(ruleset: Ruleset, file: str, issues: Sequence[Issue]) -> RulesetSummary:
     """A :class:`RulesetSummary` of a loaded ruleset."""
     by_type: dict[str, int] = {}
@@ -181,14 +165,16 @@ def lint_paths(
     paths: Iterable[str | Path],
     *,
     semantic: bool = True,
+    semantic_time_limit: float = 30.0,
     progress: Callable[[str], None] | None = None,
 ) -> LintReport:
     """Lint every cpq file under ``paths``; never raises on bad input.
 
     Args:
         paths: files or folders. Folders are searched recursively for ``*.yaml``/``*.yml``.
-        semantic: also run the solver-based checks (dead values, no valid configuration...)
-            when the configurator engine is available.
+        semantic: also run the solver-based checks (dead values, no valid configuration...).
+        semantic_time_limit: seconds the solver-based checks may take per ruleset; checks
+            not reached are reported as skipped (``lint-incomplete``).
         progress: called with a file name before each file is checked.
     """
     files, not_found = _find_files(paths)
@@ -196,8 +182,6 @@ def lint_paths(
     collector.extend(not_found)
     report = LintReport()
     explicit = {Path(p) for p in paths if Path(p).is_file()}
-    semantic_lint = _optional_semantic_linter() if semantic else None
-    price_lint = _optional_price_linter()
     included: set[str] = set()
     libraries: list[Path] = []
     price_books: list[Path] = []
@@ -229,8 +213,8 @@ def lint_paths(
         if ruleset is not None:
             included.update(ruleset.files)
             skus_by_dir.setdefault(f.parent.resolve(), set()).update(ruleset.skus())
-            if semantic_lint is not None and not any(i.severity == "error" for i in rs_issues):
-                file_issues.extend(semantic_lint(ruleset))
+            if semantic and not any(i.severity == "error" for i in rs_issues):
+                file_issues.extend(semantic_lint(ruleset, time_limit=semantic_time_limit))
             report.rulesets.append(summarize(ruleset, display_path(f), file_issues))
         collector.extend(file_issues)
     for lib in libraries:
@@ -238,10 +222,8 @@ def lint_paths(
             continue
         collector.extend(check_library(lib))
     for book in price_books:
-        if price_lint is None:
-            continue
         known = skus_by_dir.get(book.parent.resolve())
-        collector.extend(price_lint(book, known))
+        collector.extend(lint_price_book(book, known))
     report.issues = list(collector.sorted())
     report.files = [display_path(f) for f in files]
     return report

@@ -19,12 +19,9 @@ def schema_for(kind: str) -> dict[str, Any]:
 
         return ruleset_json_schema()
     if kind == "prices":
-        try:
-            from cpq.pricing import price_book_json_schema  # type: ignore[attr-defined]
-        except ImportError as exc:  # pragma: no cover - pricing is part of the package
-            raise typer.BadParameter("price books are not available") from exc
-        result: dict[str, Any] = price_book_json_schema()
-        return result
+        from cpq.pricing.schema import price_book_json_schema
+
+        return price_book_json_schema()
     raise typer.BadParameter("use ruleset or prices", param_hint="--kind")
 
 
