@@ -949,12 +949,11 @@ class _Resolver:
                 "invalid-value", "an empty list matches nothing; use '*' for any", unit.loc(path)
             )
             return None
-        loc = unit.loc(path)
         if attr.type == "bool":
             if all(isinstance(x, bool) for x in items):
                 return frozenset(bool(x) for x in items)
             self.issues.add(
-                "invalid-value", f"'{attr.name}' is yes/no: write true, false or '*'", loc
+                "invalid-value", f"'{attr.name}' is yes/no: write true, false or '*'", unit.loc(path)
             )
             return None
         if attr.type == "int":
@@ -997,7 +996,7 @@ class _Resolver:
                     self.issues.add(
                         "unknown-value",
                         f"{outside[0]} is outside the range {list(attr.range)} of '{attr.name}'",
-                        loc,
+                        unit.loc(path),
                     )
                     return None
             return frozenset(nums)
