@@ -93,6 +93,10 @@ MAX_DOMAIN = 100_000
 """The most values an integer node may have (wider models need the ``cpsat`` backend)."""
 MAX_PAIRS = 400_000
 """The most value pairs a binary numeric node may combine."""
+WIDE = 4096
+"""Non-linear comparisons whose sides may take more values than this are split by cases."""
+MDD_MIN_TERMS = 3
+"""Linear inequalities with at least this many terms are encoded as decision diagrams."""
 
 
 # -- watchdog: one thread interrupts solvers whose deadline passed ---------------------------
@@ -417,11 +421,11 @@ class _Encoder:
         three or more terms use an interval-merged decision diagram. Everything else uses
         ``compare_cases`` (the sum of all terms but the widest, then an order literal).
         """
-        if _nonlinear(e) and max(_estimate(e.left), _estimate(e.right)) > 4096:
+        if _nonlinear(e) and max(_estimate(e.left), _estimate(e.right)) > WIDE:
             done = self.threshold(e, guard)
             if done is not False:
                 return done if isinstance(done, int) else None
-        if e.op in ("<", "<=", ">", ">=") and _term_count(e) >= 3:
+        if e.op in ("<", "<=", ">", ">=") and _term_count(e) >= MDD_MIN_TERMS:
             return self.mdd(e, guard)
         cases = self.compare_cases(e)
         if guard is not None:
@@ -484,12 +488,14 @@ class _Encoder:
         self.atoms(e.left, atoms)
         self.atoms(e.right, atoms)
         diff = Linear(((1, e.left), (-1, e.right)))
-        candidates = [
-            k for k in atoms if isinstance(k, tuple) and k[0] == "int" and _degree(diff, k[1]) <= 1
-        ]
-        if not candidates:
+        ints = [k for k in atoms if isinstance(k, tuple) and k[0] == "int"]
+        linear = [k for k in ints if _degree(diff, k[1]) <= 1]
+        monotone = [k for k in ints if _monotone_in(diff, k[1])] if e.op not in ("==", "!=") else []
+        if not linear and not monotone:
             return False
-        t_key = max(candidates, key=lambda k: len(atoms[k][0]))
+        pool = linear if linear else monotone
+        t_key = max(pool, key=lambda k: len(atoms[k][0]))
+        is_linear = t_key in linear
         others = [k for k in atoms if k != t_key]
         combos = 1
         for k in others:
@@ -506,21 +512,64 @@ class _Encoder:
         for combo in itertools.product(*(range(len(d[0])) for d in domains)):
             for i, j in enumerate(combo):
                 env[others[i]] = domains[i][0][j]
-            env[t_key] = 0
-            d0 = f(env)
-            env[t_key] = 1
-            c = f(env) - d0
-            eqs = [-domains[i][1][j] for i, j in enumerate(combo)]
-            if c == 0:
-                lit = self.true if _holds(e.op, d0) else -self.true
+            if is_linear:
+                env[t_key] = 0
+                d0 = f(env)
+                env[t_key] = 1
+                c = f(env) - d0
+                if c == 0:
+                    lit = self.true if _holds(e.op, d0) else -self.true
+                else:
+                    lit = self.cmp_lit(t_dom, c, d0, e.op)
             else:
-                lit = self.cmp_lit(t_dom, c, d0, e.op)
+                lit = self.monotone_lit(f, env, t_key, t_dom, e.op)
+            eqs = [-domains[i][1][j] for i, j in enumerate(combo)]
             if guard is not None:
                 self.clause(guard, [*eqs, lit])
             else:
                 self.clause([], [*eqs, -r, lit])
                 self.clause([], [*eqs, r, -lit])
         return r if guard is None else None
+
+    def monotone_lit(
+        self,
+        f: Callable[[dict[object, object]], int],
+        env: dict[object, object],
+        t_key: object,
+        t_dom: _Dom,
+        op: str,
+    ) -> int:
+        """The literal of ``f(t) op 0`` for ``f`` monotone in ``t``: a prefix or a suffix of
+        ``t``'s values, found by binary search."""
+        vals = t_dom.values
+        n = len(vals)
+
+        def ok(i: int) -> bool:
+            env[t_key] = vals[i]
+            return _holds(op, f(env))
+
+        first, last = ok(0), ok(n - 1)
+        if first and last:
+            return self.true
+        if not first and not last:
+            return -self.true
+        if first:  # a prefix holds: find its length p (ok(p - 1), not ok(p))
+            lo, hi = 0, n - 1
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if ok(mid):
+                    lo = mid
+                else:
+                    hi = mid
+            return -t_dom.ge[hi]
+        lo, hi = 0, n - 1  # a suffix holds from index hi on
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if ok(mid):
+                hi = mid
+            else:
+                lo = mid
+        return t_dom.ge[hi]
 
     def mdd(self, e: Compare, guard: list[int] | None) -> int | None:
         """``sum(c_i * T_i) op 0`` (op an inequality) as a decision diagram with interval
@@ -958,6 +1007,31 @@ def _degree(e: NumExpr, t_index: int) -> int:
     return 99 if any(_mentions(c, t_index) for c in children) else 0
 
 
+def _monotone_in(e: NumExpr, t_index: int) -> bool:
+    """Whether ``e`` is monotone in the integer variable ``t_index`` once every other atom is
+    fixed (the direction may depend on the other atoms' values)."""
+    if not _mentions(e, t_index):
+        return True
+    if isinstance(e, IntVar):
+        return True
+    if isinstance(e, Linear):
+        # a sum of monotone terms is monotone only if they move the same way: require that
+        # at most one term mentions t
+        return sum(1 for _, t in e.terms if _mentions(t, t_index)) <= 1 and all(
+            _monotone_in(t, t_index) for _, t in e.terms
+        )
+    if isinstance(e, Mul):
+        a, b = _mentions(e.left, t_index), _mentions(e.right, t_index)
+        return not (a and b) and _monotone_in(e.left, t_index) and _monotone_in(e.right, t_index)
+    if isinstance(e, FloorDiv):
+        return not _mentions(e.right, t_index) and _monotone_in(e.left, t_index)
+    if isinstance(e, Min | Max):
+        return sum(1 for a in e.args if _mentions(a, t_index)) <= 1 and all(
+            _monotone_in(a, t_index) for a in e.args
+        )
+    return False
+
+
 def _mentions(e: NumExpr | BoolExpr, t_index: int) -> bool:
     from cpq.model.ir import iter_children
 
@@ -1095,9 +1169,11 @@ class SatBackend:
 class SatSession:
     """One incremental solver on one model (not thread-safe)."""
 
-    def __init__(self, model: ConstraintModel, solver_name: str = "glucose4") -> None:
+    def __init__(
+        self, model: ConstraintModel, solver_name: str = "glucose4", *, fresh: bool = False
+    ) -> None:
         self.model = model
-        self.enc = _encoding(model)
+        self.enc = _Encoder(model) if fresh else _encoding(model)
         self._shared = True
         self.solver_name = solver_name
         self.solver: Any = Solver(name=solver_name, bootstrap_with=self.enc.clauses)

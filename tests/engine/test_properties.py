@@ -195,3 +195,25 @@ def test_count_and_json_round_trip(data: st.DataObject, rs: Ruleset) -> None:
     assert again.options(reasons="none").to_dict() == cfg.options(reasons="none").to_dict()
     for values in cfg.enumerate(limit=50):
         assert not check_values(rs, values)
+
+
+@given(rulesets(max_attributes=4, max_int_width=5))
+def test_every_comparison_encoding_is_exact(rs: Ruleset) -> None:
+    """With the case-split and decision-diagram encodings forced on, domains stay exact."""
+    from cpq.solve import sat
+
+    saved = (sat.WIDE, sat.MDD_MIN_TERMS)
+    sat.WIDE, sat.MDD_MIN_TERMS = 0, 1
+    try:
+        model = compile_model(rs)
+        session = sat.SatSession(model, fresh=True)
+        valid = list(valid_configurations(rs))
+        dom = session.domains(time_limit=10)
+        assert dom.complete
+        for var in model.bool_vars:
+            expected = {values_to_assignment(model, v).bools[var.index] for v in valid}
+            assert dom.bools[var.index] == expected, var.name
+        for iv in model.int_vars:
+            assert dom.ints[iv.index] == {v[iv.attribute] for v in valid}
+    finally:
+        sat.WIDE, sat.MDD_MIN_TERMS = saved
