@@ -208,7 +208,7 @@ def schedule_amount(schedule: TierSchedule, qty: Decimal) -> ScheduleAmount | No
             pieces.append(Part(f"flat fee of tier {i + 1}", t.flat_fee, t.location))
             total += t.flat_fee
     return ScheduleAmount(
-        "line", total, f"graduated, {_fmt(qty)} units", tuple(pieces), schedule.location
+        "line", total, f"{_fmt(qty)} units", tuple(pieces), schedule.location
     )
 
 
