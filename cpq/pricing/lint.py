@@ -108,7 +108,7 @@ def lint_book(
         ... price_lists: {list: {kind: list, prices: {S-100: 1}}}
         ... ''', "prices.yaml")
         >>> [str(i) for i in lint_book(book, {"S-100", "S-200"})]
-        ["prices.yaml:5:3: missing-price: 'S-200' of the ruleset has no list price (add it to a price list with kind: list)"]
+        ["prices.yaml:5:15: missing-price: 'S-200' of the ruleset has no list price (add it to a price list with kind: list)"]
     """
     day = today or date.today()
     out = IssueCollector()
