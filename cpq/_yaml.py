@@ -417,6 +417,8 @@ def _parse_yaml(
         hint = _syntax_hint(problem)
         if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
             hint = "indent with spaces, not tabs"
+        elif mark is not None:
+            hint = _context_hint(text, exc, mark.line) or hint
         return None, [Issue("yaml-syntax", _plain(problem), loc, hint)]
     except yaml.YAMLError as exc:
         loc = None
@@ -592,6 +594,29 @@ def _char_at(text: str, line: int, column: int) -> str:
 
 def _plain(problem: str) -> str:
     return problem.replace("\n", " ").strip()
+
+
+_QUOTED_START = re.compile(r":\s+(['\"])[^'\"\n]*\1\s*[^\s#,\]}]")
+
+
+def _context_hint(text: str, exc: yaml.MarkedYAMLError, line: int) -> str | None:
+    """Hints that need the source text: quoted expressions and unquoted wildcards."""
+    lines = text.split("\n")
+    candidates = [n for n in (line, line - 1) if 0 <= n < len(lines)]
+    if exc.context_mark is not None and exc.context_mark.line < len(lines):
+        candidates.append(exc.context_mark.line)
+    for n in candidates:
+        src = lines[n]
+        m = _QUOTED_START.search(src)
+        if m:
+            value = src[m.start() + 1 :].strip()
+            return (
+                "a value that starts with a quote must be quoted as a whole: "
+                f'write "{value}" (double quotes outside, single quotes inside)'
+            )
+        if re.search(r"[\[,]\s*\*\s*[\],]", src) or re.search(r":\s+\*\s*$", src):
+            return "'*' starts an alias in YAML; quote the wildcard: \"*\""
+    return None
 
 
 def _syntax_hint(problem: str) -> str | None:

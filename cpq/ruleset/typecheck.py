@@ -358,6 +358,15 @@ class ExprChecker:
         hint = None
         if lt.startswith("choice:") and rt == "num":
             hint = f"compare a property instead, e.g. {lt[7:]}.<property> {op} number"
+            lit = e.right
+            if isinstance(lit, Literal_) and str(lit.value) in self.attributes[lt[7:]].values:
+                hint = (
+                    f"'{lit.value}' is a value id of '{lt[7:]}'; write it in quotes: '{lit.value}'"
+                )
+        elif lt.startswith("set:") and rt == "str" and isinstance(e.right, Literal_):
+            hint = f"to test a multi-select attribute write '{e.right.value}' in {lt[4:]}"
+        elif rt.startswith("set:") and lt == "str" and isinstance(e.left, Literal_):
+            hint = f"to test a multi-select attribute write '{e.left.value}' in {rt[4:]}"
         self.problem(
             "expr-type",
             f"cannot compare {_describe(lt)} with {_describe(rt)}",
