@@ -174,6 +174,18 @@ def bom(book: PriceBook, seed: int = 5) -> list[tuple[str, int]]:
     return [(rnd.choice(skus), rnd.randint(1, 120)) for _ in range(N_LINES)]
 
 
+def _timed(fn: object, repeat: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds of ``repeat`` calls (CPU time is what one core spends,
+    whatever else the machine runs at the same time)."""
+    wall, cpu = [], []
+    for _ in range(repeat):
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn()  # type: ignore[operator]
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+    return wall, cpu
+
+
 def main() -> int:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -193,8 +205,8 @@ def main() -> int:
     lines = bom(book)
     customer = "K0001"  # two contracts, a customer list, a group list, a parent account
     price(lines, book, on=DAY, customer=customer)  # warm-up
-    with_customer = timeit(lambda: price(lines, book, on=DAY, customer=customer), 15)
-    anonymous = timeit(lambda: price(lines, book, on=DAY), 15)
+    with_customer, cpu_customer = _timed(lambda: price(lines, book, on=DAY, customer=customer), 15)
+    anonymous, cpu_anonymous = _timed(lambda: price(lines, book, on=DAY), 15)
     result = price(lines, book, on=DAY, customer=customer)
     sources: dict[str, int] = {}
     for line in result.lines:
@@ -209,10 +221,13 @@ def main() -> int:
     )
     print(f"bill of materials: {N_LINES:,} lines; base prices from {sources}")
     best_cust = min(with_customer) * 1000
+    s_cpu_cust, s_cpu_anon = stats(cpu_customer), stats(cpu_anonymous)
     print(f"{'operation':<36}{'best ms':>9}{'median ms':>11}{'p95 ms':>9}{'median/200 ms':>15}")
     for name, samples, s in (
-        ("price (customer K0001)", with_customer, s_cust),
-        ("price (no customer)", anonymous, s_anon),
+        ("price (customer K0001), wall", with_customer, s_cust),
+        ("price (customer K0001), CPU", cpu_customer, s_cpu_cust),
+        ("price (no customer), wall", anonymous, s_anon),
+        ("price (no customer), CPU", cpu_anonymous, s_cpu_anon),
     ):
         print(
             f"{name:<36}{min(samples) * 1000:>9.1f}{s['median_ms']:>11.1f}{s['p95_ms']:>9.1f}"
@@ -225,10 +240,11 @@ def main() -> int:
     ):
         print(f"{name:<36}{'':>9}{s['median_ms']:>11.1f}{s['p95_ms']:>9.1f}{'(separate)':>15}")
     per_line_us = s_cust["median_ms"] * 1000 / N_LINES
-    met = s_cust["median_ms"] < TARGET_MS
+    met = s_cust["median_ms"] < TARGET_MS and s_cpu_cust["p95_ms"] < TARGET_MS
     print(
         f"per line: {per_line_us:.0f} µs (median), {best_cust:.0f} µs best; "
-        f"budget met (median < {TARGET_MS:.0f} ms): {met}; load average {load_avg}"
+        f"budget met (median wall and p95 CPU < {TARGET_MS:.0f} ms): {met}; "
+        f"load average {load_avg}"
     )
     out = write_result(
         "pricing",
@@ -243,6 +259,8 @@ def main() -> int:
             "price_with_customer": s_cust,
             "price_without_customer": s_anon,
             "price_with_customer_best_ms": round(best_cust, 3),
+            "price_with_customer_cpu": s_cpu_cust,
+            "price_without_customer_cpu": s_cpu_anon,
             "load_book": s_load,
             "load_read_yaml": s_read,
             "load_schema_checks_indexes": s_build,
