@@ -911,18 +911,15 @@ class _Resolver:
             )
             ok = False
         if not ok:
+            if tspec.columns:  # the cells cannot be checked, but the row lengths can
+                for r, row in enumerate(rows_raw):
+                    self.row_arity(unit, (*path, mode, r), row, tspec.columns)
             return None
         rows: list[tuple[Cell, ...]] = []
         locs: list[SourceLocation] = []
         for r, row in enumerate(rows_raw):
             rpath = (*path, mode, r)
-            if len(row) != len(columns):
-                self.issues.add(
-                    "table-arity",
-                    f"this row has {len(row)} cell(s) but the table has {len(columns)} "
-                    f"column(s): {', '.join(tspec.columns)}",
-                    unit.loc(rpath),
-                )
+            if not self.row_arity(unit, rpath, row, tspec.columns):
                 ok = False
                 continue
             cells: list[Cell] = []
@@ -938,6 +935,18 @@ class _Resolver:
         if not ok:
             return None
         return Table(tuple(tspec.columns), mode, tuple(rows), tuple(locs))  # type: ignore[arg-type]
+
+    def row_arity(self, unit: _FileUnit, path: Path_, row: list[Any], columns: list[str]) -> bool:
+        """Whether a table row has one cell per column (reported when not)."""
+        if len(row) == len(columns):
+            return True
+        self.issues.add(
+            "table-arity",
+            f"this row has {len(row)} cell(s) but the table has {len(columns)} "
+            f"column(s): {', '.join(columns)}",
+            unit.loc(path),
+        )
+        return False
 
     def cell(self, unit: _FileUnit, path: Path_, attr: Attribute, raw: Any) -> Cell | None:
         if raw == "*":
