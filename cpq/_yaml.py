@@ -163,8 +163,9 @@ class _Builder:
         self.issues = issues
         self.constructor = yaml.SafeLoader("")
 
-    def loc(self, node: Node) -> SourceLocation:
-        return SourceLocation(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+    def loc(self, node: Node, path: Path_ = ()) -> SourceLocation:
+        mark = node.start_mark
+        return SourceLocation(self.file, mark.line + 1, mark.column + 1, format_path(path))
 
     def record(self, path: Path_, node: Node, key_node: Node | None, raw: str | None) -> None:
         col = node.start_mark.column
@@ -188,26 +189,26 @@ class _Builder:
         if depth > MAX_NESTING:
             raise _TooDeep
         if isinstance(node, ScalarNode):
-            value, raw = self.scalar(node)
+            value, raw = self.scalar(node, path)
             self.record(path, node, key_node, raw)
             return value
         self.record(path, node, key_node, None)
         if isinstance(node, SequenceNode):
             if node.tag not in (_SEQ,):
-                self.unsupported_tag(node)
+                self.unsupported_tag(node, path)
             return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
         if isinstance(node, MappingNode):
             if node.tag not in (_MAP,):
-                self.unsupported_tag(node)
+                self.unsupported_tag(node, path)
             return self.mapping(node, path, depth)
         raise _TooComplex  # pragma: no cover - composer only yields the three node kinds
 
-    def unsupported_tag(self, node: Node) -> None:
+    def unsupported_tag(self, node: Node, path: Path_) -> None:
         self.issues.append(
             Issue(
                 "yaml-syntax",
                 f"the YAML tag '{node.tag}' is not supported here",
-                self.loc(node),
+                self.loc(node, path),
                 "remove the tag; cpq reads plain YAML only",
             )
         )
@@ -222,7 +223,7 @@ class _Builder:
                     Issue(
                         "yaml-syntax",
                         "a key must be a plain word, not a list or mapping",
-                        self.loc(key_node),
+                        self.loc(key_node, path),
                     )
                 )
                 continue
@@ -238,7 +239,7 @@ class _Builder:
                         f"the key '{key}' appears twice in the same mapping "
                         f"(first at line {prev.start_mark.line + 1}); YAML would silently keep "
                         "only the last one",
-                        self.loc(key_node),
+                        self.loc(key_node, (*path, key)),
                         "remove or rename one of them",
                     )
                 )
@@ -254,14 +255,14 @@ class _Builder:
         for src in sources:
             if not isinstance(src, MappingNode):
                 self.issues.append(
-                    Issue("yaml-syntax", "a merge key '<<' needs a mapping", self.loc(src))
+                    Issue("yaml-syntax", "a merge key '<<' needs a mapping", self.loc(src, path))
                 )
                 continue
             built = self.mapping(src, path, depth + 1)
             pairs.extend(built.items())
         return pairs
 
-    def scalar(self, node: ScalarNode) -> tuple[Any, str | None]:
+    def scalar(self, node: ScalarNode, path: Path_) -> tuple[Any, str | None]:
         tag = node.tag
         text = node.value
         if tag == _STR:
@@ -274,7 +275,7 @@ class _Builder:
                     Issue(
                         "yaml-coercion",
                         f"'{text}' is read as a yes/no value by YAML 1.1 but as text by YAML 1.2",
-                        self.loc(node),
+                        self.loc(node, path),
                         f"write true or false, or '{text}' in quotes if you mean the text",
                     )
                 )
@@ -286,7 +287,7 @@ class _Builder:
                         "yaml-coercion",
                         f"YAML reads the unquoted {text[:20]}... ({len(text):,} characters) as a "
                         f"number, and cpq reads whole numbers of up to {_MAX_INT_CHARS} characters",
-                        self.loc(node),
+                        self.loc(node, path),
                         "put it in quotes if it is a code",
                     )
                 )
@@ -297,7 +298,7 @@ class _Builder:
                         "yaml-coercion",
                         f"YAML 1.1 reads {text} as the number "
                         f"{self.constructor.construct_yaml_int(node)}, not as written",
-                        self.loc(node),
+                        self.loc(node, path),
                         f"put it in quotes ('{text}') if it is a code"
                         + (" or a time" if ":" in text else ", or drop the leading zero"),
                     )
@@ -309,7 +310,7 @@ class _Builder:
                     Issue(
                         "yaml-coercion",
                         f"YAML 1.1 reads {text} as a base-60 number",
-                        self.loc(node),
+                        self.loc(node, path),
                         f"put it in quotes ('{text}')",
                     )
                 )
@@ -323,7 +324,7 @@ class _Builder:
             except ValueError:
                 return text, text
             return value, text
-        self.unsupported_tag(node)
+        self.unsupported_tag(node, path)
         return text, text
 
 
