@@ -13,9 +13,11 @@ Example:
 from cpq.pricing.book import PriceBook, check_price_book, load_price_book, parse_price_book
 from cpq.pricing.engine import (
     Approval,
+    LineInput,
     LineRequest,
     PricedLine,
     PriceResult,
+    SupportsBom,
     TraceStep,
     VatTotal,
     price,
@@ -28,11 +30,13 @@ from cpq.pricing.schema import TOP_LEVEL_KEY, price_book_json_schema
 __all__ = [
     "TOP_LEVEL_KEY",
     "Approval",
+    "LineInput",
     "LineRequest",
     "Money",
     "PriceBook",
     "PriceResult",
     "PricedLine",
+    "SupportsBom",
     "TraceStep",
     "VatTotal",
     "check_price_book",

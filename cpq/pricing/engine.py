@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias
 
 from cpq.bom import BomLine
 from cpq.errors import (
@@ -56,9 +56,11 @@ from cpq.pricing.tiers import counting_offset, discount_parts, reaches, schedule
 
 __all__ = [
     "Approval",
+    "LineInput",
     "LineRequest",
     "PriceResult",
     "PricedLine",
+    "SupportsBom",
     "TraceStep",
     "VatTotal",
     "price",
@@ -557,8 +559,21 @@ def _customer_chain(book: PriceBook, customer: str | None) -> tuple[Customer, ..
     return tuple(chain)
 
 
+LineInput: TypeAlias = BomLine | LineRequest | tuple[str, Decimal | int | str]
+"""One line to price: a BOM line, a LineRequest or a (sku, quantity) pair."""
+
+
+class SupportsBom(Protocol):
+    """A configuration: anything with a ``bom()`` method giving its bill-of-materials lines
+    (an object with a ``bom`` or ``bom_lines`` attribute holding the lines works too)."""
+
+    def bom(self) -> Iterable[BomLine]:
+        """The bill-of-materials lines."""
+        ...
+
+
 def price(
-    items: Iterable[BomLine | LineRequest | tuple[str, Decimal | int | str]] | Any,
+    items: Iterable[LineInput] | SupportsBom,
     book: PriceBook,
     *,
     on: date,

@@ -42,8 +42,9 @@ def test_every_fragment_follows_the_schema(index: int) -> None:
     assert doc is not None and not [i for i in issues if i.severity == "error"], issues
     assert isinstance(doc.data, dict)
     for key, value in doc.data.items():
-        field = PriceBookFile.model_fields[key]
-        TypeAdapter(field.annotation).validate_python(value, strict=True)
+        annotation = PriceBookFile.model_fields[key].annotation
+        assert annotation is not None
+        TypeAdapter(annotation).validate_python(value, strict=True)
 
 
 CODE_CALL = re.compile(r'(?:\.add|\.error|Issue)\(\s*"([a-z]+(?:-[a-z]+)*)"')

@@ -100,7 +100,7 @@ def test_a_configuration_is_priced_through_its_bill_of_materials(simple: PriceBo
 def test_wrong_input_shape_is_refused(simple: PriceBook) -> None:
     """A string or a bare number is not a list of lines."""
     with pytest.raises(PricingInputError):
-        price("A", simple, on=DAY)
+        price("A", simple, on=DAY)  # type: ignore[arg-type]
     with pytest.raises(PricingInputError):
         price([("A", 1, 2)], simple, on=DAY)  # type: ignore[list-item]
 
