@@ -42,6 +42,7 @@ from cpq.errors import (
     ConfigurationError,
     InfeasibleConfigurationError,
     SolverError,
+    SolverTimeoutError,
     SourceLocation,
     UnknownSelectionError,
     did_you_mean,
@@ -727,7 +728,7 @@ class Configurator:
             self._analysis = _Analysis(False, dom, None, [])
             return self._analysis
         if dom.status is SolveStatus.UNKNOWN and not any(dom.bools):
-            raise SolverError("the time limit was reached before the choices could be checked")
+            raise SolverTimeoutError("the time limit was reached before the choices could be checked")
         defaults = self._defaults()
         prefer = getattr(session, "prefer", None)
         if (
@@ -738,7 +739,7 @@ class Configurator:
             prefer([d for _, d in defaults])
         first = session.solve(assumptions, time_limit=deadline.remaining())
         if first.status is not SolveStatus.SAT:
-            raise SolverError("the time limit was reached before the choices could be checked")
+            raise SolverTimeoutError("the time limit was reached before the choices could be checked")
         assert first.assignment is not None
         current = first.assignment
         kept: list[tuple[_Key, Assumption]] = []

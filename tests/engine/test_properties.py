@@ -135,13 +135,15 @@ def test_complete_check_explain_repair(data: st.DataObject, rs: Ruleset) -> None
         assert cfg.repair() == []
         if status.status == "valid":
             assert dict(status.values) == dict(done.values)
+        models = [v for v, bad in rows if not bad and all(holds(v, c) for c in user)]
         for name in status.values:
-            if status.provenance[name] == "implied":
-                assert all(
-                    v[name] == status.values[name]
-                    for v, bad in rows
-                    if not bad and all(holds(v, c) for c in user)
-                )
+            members = status.member_provenance.get(name)
+            if members is not None:  # multi: each implied member is in every solution
+                for vid, prov in members.items():
+                    if prov == "implied":
+                        assert all(vid in v[name] for v in models)  # type: ignore[operator]
+            elif status.provenance[name] == "implied":
+                assert all(v[name] == status.values[name] for v in models)
     else:
         assert status.status == "invalid" and done.status == "invalid"
         conflict = cfg.explain()
@@ -217,3 +219,22 @@ def test_every_comparison_encoding_is_exact(rs: Ruleset) -> None:
             assert dom.ints[iv.index] == {v[iv.attribute] for v in valid}
     finally:
         sat.WIDE, sat.MDD_MIN_TERMS = saved
+
+
+@given(st.data(), rulesets(max_attributes=3, max_values=3, max_rules=3))
+def test_backends_agree(data: st.DataObject, rs: Ruleset) -> None:
+    """Every installed backend gives the same options, check status and count."""
+    from cpq.solve.registry import available_backends
+
+    sel = data.draw(selections(rs, max_size=2))
+    answers = {}
+    for name in available_backends():
+        cfg = Configurator(rs, backend=name)
+        _apply(cfg, sel)
+        view = cfg.options(reasons="none")
+        states = {a: (o.states(), o.range, o.feasible) for a, o in view.attributes.items()}
+        # conflicts may differ (several minimal ones can exist); states may not
+        answers[name] = (view.consistent, states, cfg.check().status, cfg.count().count)
+    first = next(iter(answers.values()))
+    for name, answer in answers.items():
+        assert answer == first, name
