@@ -99,7 +99,15 @@ def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:float", _decimal(value))
 
 
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    # PyYAML writes NEL (and LS, PS) raw inside single quotes, where YAML folds it to a space;
+    # double quotes escape it.
+    style = '"' if any(ch in value for ch in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
 _Dumper.add_representer(Decimal, _represent_decimal)
+_Dumper.add_representer(str, _represent_str)
 
 
 def yaml_text(data: Any, *, flow: bool | None = None) -> str:
