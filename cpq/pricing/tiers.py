@@ -207,9 +207,7 @@ def schedule_amount(schedule: TierSchedule, qty: Decimal) -> ScheduleAmount | No
         if t.flat_fee:
             pieces.append(Part(f"flat fee of tier {i + 1}", t.flat_fee, t.location))
             total += t.flat_fee
-    return ScheduleAmount(
-        "line", total, f"{_fmt(qty)} units", tuple(pieces), schedule.location
-    )
+    return ScheduleAmount("line", total, f"{_fmt(qty)} units", tuple(pieces), schedule.location)
 
 
 def _package(schedule: TierSchedule, qty: Decimal) -> ScheduleAmount:
