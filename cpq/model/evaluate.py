@@ -49,7 +49,7 @@ from cpq.ruleset.expr import (
     Not,
     Prop,
 )
-from cpq.ruleset.model import ANY, Attribute, Rule, Ruleset
+from cpq.ruleset.model import ANY, Attribute, Rule, Ruleset, Table
 
 __all__ = [
     "Value",
@@ -231,26 +231,54 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
+def _tag(v: object) -> tuple[bool, object]:
+    """Values tagged so that ``True`` and ``1`` stay different."""
+    return (isinstance(v, bool), v)
+
+
+_TableIndex: TypeAlias = tuple[
+    dict[tuple[bool, object], list[tuple[frozenset[tuple[bool, object]] | None, ...]]],
+    list[tuple[frozenset[tuple[bool, object]] | None, ...]],
+]
+_TABLES: dict[int, tuple[Table, _TableIndex]] = {}
+
+
+def _table_index(table: Table) -> _TableIndex:
+    """Rows with tagged cells, indexed by the first column's value (computed once per table)."""
+    hit = _TABLES.get(id(table))
+    if hit is not None and hit[0] is table:
+        return hit[1]
+    rows = [
+        tuple(None if cell is ANY else frozenset(_tag(x) for x in cell) for cell in row)  # type: ignore[union-attr]
+        for row in table.rows
+    ]
+    by_first: dict[
+        tuple[bool, object], list[tuple[frozenset[tuple[bool, object]] | None, ...]]
+    ] = {}
+    wild = [r for r in rows if r[0] is None]
+    for r in rows:
+        if r[0] is not None:
+            for key in r[0]:
+                by_first.setdefault(key, []).append(r)
+    index = (by_first, wild)
+    if len(_TABLES) > 4096:
+        _TABLES.clear()
+    _TABLES[id(table)] = (table, index)
+    return index
+
+
 def _table_holds(rule: Rule, values: Values) -> bool:
     table = rule.table
     assert table is not None
-    row_values = [values[c] for c in table.columns]
+    by_first, wild = _table_index(table)
+    tagged = [_tag(values[c]) for c in table.columns]
     matched = False
-    for row in table.rows:
-        ok = True
-        for cell, v in zip(row, row_values, strict=True):
-            if cell is ANY:
-                continue
-            assert isinstance(cell, frozenset)
-            if isinstance(v, bool):
-                if not any(isinstance(x, bool) and x == v for x in cell):
-                    ok = False
-                    break
-            elif v not in cell or any(isinstance(x, bool) for x in cell):
-                ok = False
+    for rows in (by_first.get(tagged[0], ()), wild):
+        for row in rows:
+            if all(cell is None or v in cell for cell, v in zip(row, tagged, strict=True)):
+                matched = True
                 break
-        if ok:
-            matched = True
+        if matched:
             break
     return matched if table.mode == "allow" else not matched
 
