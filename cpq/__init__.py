@@ -15,6 +15,7 @@ from cpq.errors import (
     RulesetError,
     SourceLocation,
 )
+from cpq.pricing import PriceBook, PriceResult, load_price_book, price
 from cpq.ruleset import Ruleset, check_ruleset, load_ruleset
 
 __version__ = "0.1.0"
@@ -22,10 +23,14 @@ __version__ = "0.1.0"
 __all__ = [
     "CPQError",
     "Issue",
+    "PriceBook",
+    "PriceResult",
     "Ruleset",
     "RulesetError",
     "SourceLocation",
     "__version__",
     "check_ruleset",
+    "load_price_book",
     "load_ruleset",
+    "price",
 ]

@@ -149,6 +149,25 @@ def test_shipped_schema_is_current() -> None:
     )
 
 
+def test_shipped_price_schema_is_current() -> None:
+    """rulesets/schema/prices.schema.json equals what `cpq schema --kind prices` writes."""
+    from cpq.pricing.schema import price_book_json_schema
+
+    shipped = json.loads(Path("rulesets/schema/prices.schema.json").read_text())
+    assert shipped == json.loads(json.dumps(price_book_json_schema())), (
+        "regenerate with: cpq schema --kind prices -o rulesets/schema/prices.schema.json"
+    )
+
+
+def test_shipped_price_books_point_to_schema() -> None:
+    """Every shipped price book starts with the modeline of the price-book schema."""
+    books = sorted(Path("rulesets").rglob("prices.yaml"))
+    assert len(books) >= 3
+    for p in books:
+        first = p.read_text().splitlines()[0]
+        assert first == "# yaml-language-server: $schema=../schema/prices.schema.json", p
+
+
 def test_shipped_rulesets_point_to_schema() -> None:
     """Every shipped ruleset and library file starts with the yaml-language-server modeline."""
     files = [
