@@ -465,6 +465,7 @@ class Configurator:
         self._analysis: _Analysis | None = None
         self._options: dict[str, OptionsView] = {}
         self._witness: dict[tuple[str, object], Assignment] = {}
+        self._label_cache: dict[str, list[tuple[str | bool, str, Assumption]]] = {}
         self._reason_cache: dict[tuple[str, object, bool], Explanation] = {}
 
     # -- choices ----------------------------------------------------------------------------
@@ -728,7 +729,9 @@ class Configurator:
             self._analysis = _Analysis(False, dom, None, [])
             return self._analysis
         if dom.status is SolveStatus.UNKNOWN and not any(dom.bools):
-            raise SolverTimeoutError("the time limit was reached before the choices could be checked")
+            raise SolverTimeoutError(
+                "the time limit was reached before the choices could be checked"
+            )
         defaults = self._defaults()
         prefer = getattr(session, "prefer", None)
         if (
@@ -739,7 +742,9 @@ class Configurator:
             prefer([d for _, d in defaults])
         first = session.solve(assumptions, time_limit=deadline.remaining())
         if first.status is not SolveStatus.SAT:
-            raise SolverTimeoutError("the time limit was reached before the choices could be checked")
+            raise SolverTimeoutError(
+                "the time limit was reached before the choices could be checked"
+            )
         assert first.assignment is not None
         current = first.assignment
         kept: list[tuple[_Key, Assumption]] = []
@@ -1010,6 +1015,12 @@ class Configurator:
         return view
 
     def _labels(self, av: AttributeVars) -> list[tuple[str | bool, str, Assumption]]:
+        hit = self._label_cache.get(av.attribute)
+        if hit is None:
+            hit = self._label_cache[av.attribute] = self._make_labels(av)
+        return hit
+
+    def _make_labels(self, av: AttributeVars) -> list[tuple[str | bool, str, Assumption]]:
         attr = self.ruleset.attributes[av.attribute]
         if av.type == "bool":
             lit = av.lits[0]
@@ -1038,15 +1049,23 @@ class Configurator:
             must = possible == frozenset({positive})
             if not can:
                 core = dom.cores.get((idx, positive))
-                reason = self._reason(
-                    items, lit, core, reasons, deadline, (av.attribute, value, True)
+                reason = (
+                    None
+                    if reasons == "none"
+                    else self._reason(
+                        items, lit, core, reasons, deadline, (av.attribute, value, True)
+                    )
                 )
                 values.append(ValueOption(value, label, "excluded", None, reason))
             elif must and av.type in ("choice", "bool", "multi"):
                 core = dom.cores.get((idx, not positive))
                 neg: Assumption = Not(lit) if positive else var  # type: ignore[assignment]
-                reason = self._reason(
-                    items, neg, core, reasons, deadline, (av.attribute, value, False)
+                reason = (
+                    None
+                    if reasons == "none"
+                    else self._reason(
+                        items, neg, core, reasons, deadline, (av.attribute, value, False)
+                    )
                 )
                 values.append(ValueOption(value, label, "implied", "implied", reason))
             else:
@@ -1118,22 +1137,21 @@ class Configurator:
         res = self.session.solve([*(a for _, a, _ in sub), lit], time_limit=deadline.remaining())
         if res.status is SolveStatus.SAT:
             assert res.assignment is not None
-            self._remember(res.assignment)
+            self._remember(res.assignment, self.model.attribute(attribute))
             return "selectable", None
         if res.status is SolveStatus.UNKNOWN:
             return "unknown", None
         reason = self._reason(sub, lit, res.core, reasons, deadline, key)
         return "excluded", reason
 
-    def _remember(self, a: Assignment) -> None:
-        """Keep a solution as the witness of every value it uses."""
-        for av in self.model.attributes:
-            if av.type == "bool":
-                self._witness[(av.attribute, a.bools[av.lits[0].index])] = a
-            elif av.type in ("choice", "multi"):
-                for vid, lit in zip(av.values, av.lits, strict=True):
-                    if a.bools[lit.index]:
-                        self._witness[(av.attribute, vid)] = a
+    def _remember(self, a: Assignment, av: AttributeVars) -> None:
+        """Keep a solution as the witness of the values of ``av`` it uses."""
+        if av.type == "bool":
+            self._witness[(av.attribute, a.bools[av.lits[0].index])] = a
+        elif av.type in ("choice", "multi"):
+            for vid, lit in zip(av.values, av.lits, strict=True):
+                if a.bools[lit.index]:
+                    self._witness[(av.attribute, vid)] = a
 
     def _values_in(self, av: AttributeVars, a: Assignment) -> _Set[object]:
         if av.type == "bool":

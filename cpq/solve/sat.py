@@ -1181,7 +1181,7 @@ class SatSession:
         self.all_rules = tuple(self.enc.selectors)
         self.calls = 0
         self.phase_guidance = True
-        self._pool: collections.deque[tuple[list[int], bool]] = collections.deque(maxlen=32)
+        self._pool: collections.deque[tuple[list[int], bool]] = collections.deque(maxlen=16)
         self._full = True  # whether the current call has every rule switched on
         # unsatisfiable cores seen so far, indexed by one non-selector literal (0: none)
         self._core_index: dict[int, list[frozenset[int]]] = {}
@@ -1250,13 +1250,14 @@ class SatSession:
 
     def _pool_hits(self, user: Sequence[int], selectors: Sequence[int]) -> list[list[int]]:
         """Recent solutions that satisfy the user literals with the given rules on (reuse of
-        work between clicks). Solutions found with every rule on need no selector check."""
-        full = len(selectors) == len(self.all_rules)
+        work between clicks). A solution found with every rule on satisfies any subset of the
+        rules, so only the others need a selector check."""
         out = []
+        check = list(reversed(user))  # the last literal (the one tested) rarely holds: first
         for model, model_full in self._pool:
-            if not self._satisfies(model, user):
+            if not self._satisfies(model, check):
                 continue
-            if (full and model_full) or self._satisfies(model, selectors):
+            if model_full or self._satisfies(model, selectors):
                 out.append(model)
         return out
 
