@@ -251,7 +251,11 @@ def test_yaml_11_traps_in_attributes(tmp_path: Path, line: str, expected: list[s
         ("sku", "1.10", "YAML reads the unquoted 1.10 as the number 1.10; write '1.10'"),
         ("sku", "0132", "YAML reads the unquoted 0132 as the number 90; write '0132'"),
         ("label", "NO", "YAML reads the unquoted NO as the yes/no value false; write 'NO'"),
-        ("label", "2024-01-31", "YAML reads the unquoted 2024-01-31 as date; write '2024-01-31'"),
+        (
+            "label",
+            "2024-01-31",
+            "YAML reads the unquoted 2024-01-31 as the date 2024-01-31; write '2024-01-31'",
+        ),
     ],
 )
 def test_texts_that_yaml_reads_as_something_else(
