@@ -39,8 +39,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 from ortools.sat.python import cp_model
 
@@ -77,6 +77,7 @@ from cpq.solve.base import (
     Assumption,
     Capabilities,
     Core,
+    Deadline,
     Domains,
     EnumerationResult,
     SolveResult,
@@ -660,6 +661,18 @@ class _Collector(cp_model.CpSolverSolutionCallback):
         )
 
 
+@dataclass
+class _Call:
+    """What one call assumes: literals, who owns each literal, and what a full core holds."""
+
+    lits: list[_Lit] = field(default_factory=list)
+    owners: dict[int, list[int | str]] = field(default_factory=dict)
+    positions: list[int] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    refuted: int | None = None
+    """The position of an assumption no value can meet (then nothing is solved)."""
+
+
 class CpSatSession:
     """A CP-SAT model of one :class:`~cpq.model.ir.ConstraintModel`, reused between calls.
 
@@ -716,30 +729,30 @@ class CpSatSession:
             self._bounds[key] = hit
         return hit
 
-    def _assume(
-        self, assumptions: Sequence[Assumption], rules: Collection[str] | None
-    ) -> dict[int, list[int | str]]:
-        """Set the call's assumptions; returns literal index -> owners (positions, rule ids)."""
-        lits: list[_Lit] = []
-        owners: dict[int, list[int | str]] = {}
-        for i, a in enumerate(assumptions):
-            lit = self._assumption_lit(a)
-            lits.append(lit)
-            owners.setdefault(lit.index, []).append(i)
+    def _call(self, assumptions: Sequence[Assumption], rules: Collection[str] | None) -> _Call:
+        """The literals to assume for a call (user choices, then rule selectors)."""
         on = None if rules is None else set(rules)
         for rid in on or ():
             if rid not in self._selectors:
                 raise KeyError(f"unknown rule id {rid!r}")
+        enc = self._enc
+        call = _Call()
+        for i, a in enumerate(assumptions):
+            lit = self._assumption_lit(a)
+            if lit is enc.false:  # a bound no value in the range meets
+                call.refuted = i
+            elif lit is not enc.true:  # a bound every value meets: nothing to assume
+                call.lits.append(lit)
+                call.owners.setdefault(lit.index, []).append(i)
+                call.positions.append(i)
         for rid, sel in self._selectors.items():
             if on is None or rid in on:
-                lits.append(sel)
-                owners.setdefault(sel.index, []).append(rid)
+                call.lits.append(sel)
+                call.owners.setdefault(sel.index, []).append(rid)
+                call.rules.append(rid)
             else:
-                lits.append(~sel)
-        cp = self._enc.cp
-        cp.clear_assumptions()
-        cp.add_assumptions(lits)
-        return owners
+                call.lits.append(~sel)
+        return call
 
     def _solver(self, time_limit: float) -> cp_model.CpSolver:
         solver = cp_model.CpSolver()
@@ -756,15 +769,12 @@ class CpSatSession:
             tuple(solver.value(v) for v in enc.ints),
         )
 
-    def _run(
-        self,
-        assumptions: Sequence[Assumption],
-        rules: Collection[str] | None,
-        objective: Objective | None,
-        time_limit: float,
-    ) -> SolveResult:
+    def _solve(
+        self, call: _Call, objective: Objective | None, time_limit: float
+    ) -> tuple[cp_model.CpSolver, Any]:
         cp = self._enc.cp
-        owners = self._assume(assumptions, rules)
+        cp.clear_assumptions()
+        cp.add_assumptions(call.lits)
         try:
             if objective is not None:
                 target = self._enc.num(objective.expr)
@@ -778,6 +788,22 @@ class CpSatSession:
         finally:
             cp.clear_objective()  # type: ignore[no-untyped-call]
             cp.clear_assumptions()
+        if status == cp_model.MODEL_INVALID:
+            raise SolverError(f"CP-SAT rejected the model: {solver.status_name(status)}")
+        return solver, status
+
+    def _run(
+        self,
+        assumptions: Sequence[Assumption],
+        rules: Collection[str] | None,
+        objective: Objective | None,
+        time_limit: float,
+    ) -> SolveResult:
+        deadline = Deadline(time_limit)
+        call = self._call(assumptions, rules)
+        if call.refuted is not None:
+            return SolveResult(SolveStatus.UNSAT, None, Core((call.refuted,), ()))
+        solver, status = self._solve(call, objective, time_limit)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             a = self._assignment(solver)
             if objective is None:
@@ -786,21 +812,42 @@ class CpSatSession:
                 SolveStatus.SAT, a, None, eval_num(objective.expr, a), status == cp_model.OPTIMAL
             )
         if status == cp_model.INFEASIBLE:
-            positions: set[int] = set()
-            named: set[str] = set()
-            for index in solver.sufficient_assumptions_for_infeasibility():
-                for owner in owners.get(index, ()):
-                    if isinstance(owner, int):
-                        positions.add(owner)
-                    else:
-                        named.add(owner)
-            order = [r for r in self._selectors if r in named]
-            return SolveResult(
-                SolveStatus.UNSAT, None, Core(tuple(sorted(positions)), tuple(order))
-            )
-        if status == cp_model.UNKNOWN:
-            return SolveResult(SolveStatus.UNKNOWN)
-        raise SolverError(f"CP-SAT rejected the model: {solver.status_name(status)}")
+            return SolveResult(SolveStatus.UNSAT, None, self._core(call, solver, deadline))
+        return SolveResult(SolveStatus.UNKNOWN)
+
+    def _core(self, call: _Call, solver: cp_model.CpSolver, deadline: Deadline) -> Core:
+        """The assumptions and rules CP-SAT blames, checked; else everything the call assumed.
+
+        CP-SAT reports the core in terms of its presolved model, where literals it proved
+        equivalent are merged, so an index may belong to no assumption of ours; and a core is
+        only worth having if it is one. A core that maps cleanly is re-solved once (within
+        the call's time limit) and kept only when it is unsatisfiable by itself.
+        """
+        full = Core(tuple(call.positions), tuple(call.rules))
+        positions: set[int] = set()
+        named: set[str] = set()
+        for index in solver.sufficient_assumptions_for_infeasibility():
+            owners = call.owners.get(index)
+            if owners is None:
+                return full
+            for owner in owners:
+                if isinstance(owner, int):
+                    positions.add(owner)
+                else:
+                    named.add(owner)
+        core = Core(tuple(sorted(positions)), tuple(r for r in call.rules if r in named))
+        if core == full:
+            return full
+        check = _Call()
+        for lit in call.lits:
+            owners = call.owners.get(lit.index, [])
+            if any(o in positions if isinstance(o, int) else o in named for o in owners):
+                check.lits.append(lit)
+        for rid, sel in self._selectors.items():
+            if rid not in named:
+                check.lits.append(~sel)
+        _, status = self._solve(check, None, deadline.remaining())
+        return core if status == cp_model.INFEASIBLE else full
 
     # -- the SolverSession protocol ---------------------------------------------------------
 
@@ -888,8 +935,12 @@ class CpSatSession:
             (3, False)
         """
         cp = self._enc.cp
-        self._assume(assumptions, None)
+        call = self._call(assumptions, None)
+        if call.refuted is not None:
+            return EnumerationResult((), True)
         collector = _Collector(self._enc, max(0, limit))
+        cp.clear_assumptions()
+        cp.add_assumptions(call.lits)
         try:
             solver = self._solver(time_limit)
             solver.parameters.enumerate_all_solutions = True

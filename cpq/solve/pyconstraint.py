@@ -465,34 +465,36 @@ def _parts(e: BoolExpr, rule_id: str | None, model: ConstraintModel) -> Iterator
 # -- python-constraint glue (the library is untyped) ------------------------------------------
 
 
-class _ExactSum(pc.ExactSumConstraint):  # type: ignore[misc]
+class _Timed:
+    """Mixed into python-constraint's sum constraints: checks the deadline on every call, and
+    skips the library's pre-processing when a domain is already empty (the library then calls
+    ``min()`` on it; the problem has no solution either way)."""
+
     def __init__(self, bound: int, clock: _Clock) -> None:
-        super().__init__(bound)
+        super().__init__(bound)  # type: ignore[call-arg]
         self._clock = clock
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self._clock.check()
-        return super().__call__(*args, **kwargs)
+        return super().__call__(*args, **kwargs)  # type: ignore[misc]
+
+    def preProcess(self, variables: Sequence[int], domains: dict[int, Any], *args: Any) -> None:
+        if len(variables) == 1:
+            pc.Constraint.preProcess(self, variables, domains, *args)
+        elif all(domains[v] for v in variables):
+            super().preProcess(variables, domains, *args)  # type: ignore[misc]
 
 
-class _MinSum(pc.MinSumConstraint):  # type: ignore[misc]
-    def __init__(self, bound: int, clock: _Clock) -> None:
-        super().__init__(bound)
-        self._clock = clock
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        self._clock.check()
-        return super().__call__(*args, **kwargs)
+class _ExactSum(_Timed, pc.ExactSumConstraint):  # type: ignore[misc]
+    pass
 
 
-class _MaxSum(pc.MaxSumConstraint):  # type: ignore[misc]
-    def __init__(self, bound: int, clock: _Clock) -> None:
-        super().__init__(bound)
-        self._clock = clock
+class _MinSum(_Timed, pc.MinSumConstraint):  # type: ignore[misc]
+    pass
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        self._clock.check()
-        return super().__call__(*args, **kwargs)
+
+class _MaxSum(_Timed, pc.MaxSumConstraint):  # type: ignore[misc]
+    pass
 
 
 def _checked(fn: _BoolFn, clock: _Clock) -> Callable[..., bool]:
