@@ -17,9 +17,9 @@ from cpq.solve.registry import BACKENDS, get_backend
 NAMES = [n for n in os.environ.get("CPQ_BACKENDS", ",".join(BACKENDS)).split(",") if n]
 
 
-@pytest.fixture(params=NAMES)
+@pytest.fixture(scope="session", params=NAMES)
 def backend(request: pytest.FixtureRequest) -> Backend:
-    """Each available backend in turn."""
+    """Each available backend in turn (backends are stateless factories: one per session)."""
     try:
         return get_backend(request.param)
     except BackendUnavailableError as exc:

@@ -133,7 +133,7 @@ def _variables(draw: st.DrawFn, max_bools: int, max_ints: int) -> _Vars:
     return _Vars(bools, ints, attrs)
 
 
-def _num(v: _Vars, depth: int) -> st.SearchStrategy[NumExpr]:
+def _num(v: _Vars, depth: int, empty_cells: bool) -> st.SearchStrategy[NumExpr]:
     leaves: list[st.SearchStrategy[NumExpr]] = [st.builds(IntConst, st.integers(-4, 4))]
     if v.ints:
         leaves.append(st.sampled_from(v.ints))
@@ -142,8 +142,8 @@ def _num(v: _Vars, depth: int) -> st.SearchStrategy[NumExpr]:
     leaf = st.one_of(leaves)
     if depth <= 0:
         return leaf
-    sub = st.deferred(lambda: _num(v, depth - 1))
-    cond = st.deferred(lambda: _bool(v, depth - 1))
+    sub = st.deferred(lambda: _num(v, depth - 1, empty_cells))
+    cond = st.deferred(lambda: _bool(v, depth - 1, empty_cells))
     return st.one_of(
         leaf,
         st.builds(
@@ -162,42 +162,53 @@ def _num(v: _Vars, depth: int) -> st.SearchStrategy[NumExpr]:
 
 
 @st.composite
-def _table(draw: st.DrawFn, v: _Vars) -> Table:
+def _table(draw: st.DrawFn, v: _Vars, empty_cells: bool) -> Table:
     cols = [a for a in v.attrs if a.type != "multi"]
     chosen = draw(st.lists(st.sampled_from(cols), min_size=1, max_size=3))
     rows: list[tuple[TableCell, ...]] = []
+    least = 0 if empty_cells else 1
     for _ in range(draw(st.integers(0, 4))):
         cells: list[TableCell] = []
         for col in chosen:
             if draw(st.integers(0, 3)) == 0:
                 cells.append(None)
             elif col.type == "bool":
-                cells.append(frozenset(draw(st.lists(st.booleans(), max_size=2))))
+                cells.append(frozenset(draw(st.lists(st.booleans(), min_size=least, max_size=2))))
             elif col.type == "int":
                 assert col.int_var is not None
                 lo, hi = col.int_var.lo, col.int_var.hi
-                cells.append(frozenset(draw(st.lists(st.integers(lo - 1, hi + 1), max_size=3))))
+                cells.append(
+                    frozenset(
+                        draw(st.lists(st.integers(lo - 1, hi + 1), min_size=least, max_size=3))
+                    )
+                )
             else:
                 pool = [*col.values, "zz"]
-                cells.append(frozenset(draw(st.lists(st.sampled_from(pool), max_size=2))))
+                cells.append(
+                    frozenset(draw(st.lists(st.sampled_from(pool), min_size=least, max_size=2)))
+                )
         rows.append(tuple(cells))
     mode = draw(st.sampled_from(("allow", "forbid")))
     return Table(tuple(chosen), tuple(rows), mode)
 
 
-def _bool(v: _Vars, depth: int) -> st.SearchStrategy[BoolExpr]:
+def _bool(v: _Vars, depth: int, empty_cells: bool) -> st.SearchStrategy[BoolExpr]:
     leaves: list[st.SearchStrategy[BoolExpr]] = [st.builds(BoolConst, st.booleans())]
     if v.bools:
         leaves.append(st.sampled_from(v.bools))
     if v.ints:
-        leaves.append(st.builds(Compare, st.sampled_from(OPS), st.sampled_from(v.ints), _num(v, 0)))
+        leaves.append(
+            st.builds(
+                Compare, st.sampled_from(OPS), st.sampled_from(v.ints), _num(v, 0, empty_cells)
+            )
+        )
     if [a for a in v.attrs if a.type != "multi"]:
-        leaves.append(_table(v))
+        leaves.append(_table(v, empty_cells))
     leaf = st.one_of(leaves)
     if depth <= 0:
         return leaf
-    sub = st.deferred(lambda: _bool(v, depth - 1))
-    num = _num(v, depth - 1)
+    sub = st.deferred(lambda: _bool(v, depth - 1, empty_cells))
+    num = _num(v, depth - 1, empty_cells)
     return st.one_of(
         leaf,
         st.builds(Not, sub),
@@ -222,18 +233,29 @@ def _domain_constraint(av: AttributeVars, lo: int, hi: int | None) -> Constraint
 
 @st.composite
 def models(
-    draw: st.DrawFn, *, max_bools: int = 6, max_ints: int = 2, max_rules: int = 4, depth: int = 2
+    draw: st.DrawFn,
+    *,
+    max_bools: int = 6,
+    max_ints: int = 2,
+    max_rules: int = 4,
+    depth: int = 2,
+    unusual: bool = False,
 ) -> ConstraintModel:
     """A small random IR model: at most ``2**max_bools * 4**max_ints`` assignments.
 
-    Choice attributes usually (not always) get their "exactly one" domain constraint, multi
-    attributes sometimes get selection bounds; rules are random formulas of the given depth,
-    some sharing a rule id, some constant.
+    Every choice attribute gets its "exactly one" domain constraint and multi attributes
+    sometimes get selection bounds; rules are random formulas of the given depth (some
+    constant), one constraint per rule id, as the compiler makes them.
+
+    ``unusual`` also draws what the IR allows but the compiler never produces: choice
+    attributes without their domain constraint (a table column then reads the first true
+    value, or none), several constraints under one rule id, and table cells that match no
+    value at all.
     """
     v = draw(_variables(max_bools, max_ints))
     constraints: list[Constraint] = []
     for av in v.attrs:
-        if av.type == "choice" and draw(st.integers(0, 4)) > 0:
+        if av.type == "choice" and (not unusual or draw(st.integers(0, 4)) > 0):
             constraints.append(_domain_constraint(av, 1, 1))
         elif av.type == "multi" and draw(st.booleans()):
             lo = draw(st.integers(0, len(av.lits)))
@@ -241,8 +263,8 @@ def models(
             constraints.append(_domain_constraint(av, lo, hi))
     n_rules = draw(st.integers(0, max_rules))
     for r in range(n_rules):
-        expr = draw(_bool(v, depth))
-        rid = f"r{draw(st.integers(0, r))}"
+        expr = draw(_bool(v, depth, unusual))
+        rid = f"r{draw(st.integers(0, r))}" if unusual else f"r{r}"
         kind: ConstraintKind = "table" if isinstance(expr, Table) else "require"
         constraints.append(Constraint(expr, kind, rid, None))
     attrs = tuple(v.attrs)
@@ -278,3 +300,9 @@ def rule_subsets(draw: st.DrawFn, model: ConstraintModel) -> set[str] | None:
     if draw(st.booleans()):
         return None
     return set(draw(st.lists(st.sampled_from(ids), unique=True))) if ids else set()
+
+
+def numbers(model: ConstraintModel, depth: int = 2) -> st.SearchStrategy[NumExpr]:
+    """Random numeric expressions over the model's variables (for objectives)."""
+    v = _Vars(list(model.bool_vars), list(model.int_vars), list(model.attributes))
+    return _num(v, depth, True)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from cpq.model.ir import Compare, IntConst, Not
+from cpq.model.ir import Compare, Constraint, ConstraintModel, IntConst, Not, Table
 from cpq.solve.base import Assumption, Backend, SolveStatus
 
-from .cases import CASES, Case, compiled_case
+from .cases import CASES, TABLE_FORBID, Case, compiled_case
 from .strategies import all_assignments, brute_force, satisfies
 
 LIMIT = 10_000
@@ -152,3 +152,28 @@ def test_compiled_ruleset_agrees_with_brute_force(backend: Backend, tmp_path: Pa
     assert sorted(res.assignments, key=repr) == sorted(expected, key=repr)
     one = session.solve(time_limit=TIME)
     assert one.assignment is not None and satisfies(case.model, one.assignment)
+
+
+def test_table_cell_matching_nothing(backend: Backend, request: pytest.FixtureRequest) -> None:
+    """A cell with no values never matches: an allow row with one is dead, a forbid row void."""
+    if backend.name == "sat":
+        request.applymarker(
+            pytest.mark.xfail(
+                raises=ValueError, strict=True, reason="sat.py: min() of an empty int cell"
+            )
+        )
+    heat, size = TABLE_FORBID.model.attributes
+    for mode in ("allow", "forbid"):
+        # the first row can never match, so only the second decides: heat (allow), no heat
+        table = Table((heat, size), ((None, frozenset()), (frozenset({True}), None)), mode)
+        m = ConstraintModel(
+            "empty-cell",
+            (heat, size),
+            TABLE_FORBID.model.bool_vars,
+            TABLE_FORBID.model.int_vars,
+            (Constraint(table, "table", "t", None),),
+        )
+        expected = brute_force(m)
+        assert {a.bools for a in expected} == {(mode == "allow",)} and len(expected) == 5
+        found = backend.open(m).enumerate(limit=LIMIT, time_limit=TIME)
+        assert set(found.assignments) == set(expected) and found.complete
