@@ -67,11 +67,8 @@ def minimal_core(
         True
     """
     deadline = Deadline(time_limit)
-    all_rules = (
-        tuple(session.model.rule_ids())
-        if rules is None
-        else tuple(r for r in session.model.rule_ids() if r in set(rules))
-    )
+    wanted = None if rules is None else set(rules)
+    all_rules = tuple(r for r in session.model.rule_ids() if wanted is None or r in wanted)
     if core is None:
         res = session.solve(
             [*assumptions, *extra], rules=all_rules, time_limit=deadline.remaining()
@@ -84,7 +81,8 @@ def minimal_core(
             core = _clip(res.core, len(assumptions))
     core = _clip(core, len(assumptions))
     cur_a = list(core.assumptions)
-    cur_r = list(all_rules) if keep_rules else [r for r in all_rules if r in set(core.rules)]
+    core_rules = set(core.rules)
+    cur_r = list(all_rules) if keep_rules else [r for r in all_rules if r in core_rules]
 
     def check(idx: list[int], rs: list[str]) -> Core | None:
         """The refined core when still unsatisfiable, else None."""
@@ -98,9 +96,10 @@ def minimal_core(
         if res.core is None:
             return Core(tuple(idx), tuple(rs))
         sub = {pos: i for pos, i in enumerate(idx)}
+        found = set(res.core.rules)
         return Core(
             tuple(sub[p] for p in res.core.assumptions if p in sub),
-            tuple(r for r in rs if r in set(res.core.rules)),
+            tuple(r for r in rs if r in found),
         )
 
     # rules first (so that the user's choices stay in the explanation), then choices, oldest first
@@ -113,8 +112,9 @@ def minimal_core(
                 i += 1
                 continue
             keep = set(refined.rules)
+            kept_a = set(refined.assumptions)
             cur_r = [r for r in trial if r in keep]
-            cur_a = [a for a in cur_a if a in set(refined.assumptions)]
+            cur_a = [a for a in cur_a if a in kept_a]
     i = 0
     while i < len(cur_a):
         trial_a = cur_a[:i] + cur_a[i + 1 :]
@@ -122,9 +122,11 @@ def minimal_core(
         if refined is None:
             i += 1
             continue
-        cur_a = [a for a in trial_a if a in set(refined.assumptions)]
+        kept_a = set(refined.assumptions)
+        cur_a = [a for a in trial_a if a in kept_a]
         if not keep_rules:
-            cur_r = [r for r in cur_r if r in set(refined.rules)]
+            kept_r = set(refined.rules)
+            cur_r = [r for r in cur_r if r in kept_r]
     return Core(tuple(sorted(cur_a)), tuple(cur_r))
 
 

@@ -41,7 +41,7 @@ import itertools
 import math
 import threading
 import weakref
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -923,6 +923,11 @@ class _Encoder:
         self.impose(e, [])
 
     def assumption(self, a: Assumption) -> int:
+        kind = type(a)
+        if kind is BoolVar:
+            return a.index + 1  # type: ignore[union-attr]
+        if kind is Not and type(a.arg) is BoolVar:  # type: ignore[union-attr]
+            return -(a.arg.index + 1)  # type: ignore[union-attr]
         check_assumption(a)
         if isinstance(a, BoolVar):
             return a.index + 1
@@ -1223,10 +1228,13 @@ class SatSession:
         sel = self.enc.selectors
         if rules is None:
             return list(sel.values())
-        for r in rules:
+        wanted = rules if isinstance(rules, set | frozenset) else set(rules)
+        for r in wanted:
             if r not in sel:
                 raise KeyError(f"unknown rule id {r!r}")
-        return [sel[r] for r in self.all_rules if r in rules]
+        if len(wanted) == len(sel):
+            return list(sel.values())
+        return [sel[r] for r in self.all_rules if r in wanted]
 
     def _arm(self, deadline: Deadline) -> None:
         solver = self.solver
@@ -1301,7 +1309,11 @@ class SatSession:
         index = self._core_index
         if not index:
             return None
-        for key in itertools.chain((0,), (x for x in query if x not in self._selector_set)):
+        if len(index) < len(query):
+            keys: Iterable[int] = (k for k in index if k == 0 or k in query)
+        else:
+            keys = itertools.chain((0,), (x for x in query if x not in self._selector_set))
+        for key in keys:
             for core in index.get(key, ()):
                 if core <= query:
                     return core
