@@ -748,7 +748,17 @@ class Configurator:
         assert first.assignment is not None
         current = first.assignment
         kept: list[tuple[_Key, Assumption]] = []
-        for key, d in defaults:
+        # a default whose value no valid configuration has gives way at once; when all the
+        # others fit together (the usual case) one call keeps them all
+        possible = [(k, d) for k, d in defaults if self._possible(d, dom)]
+        together = session.solve(
+            [*assumptions, *(d for _, d in possible)], time_limit=deadline.remaining()
+        )
+        if together.status is SolveStatus.SAT:
+            assert together.assignment is not None
+            self._analysis = _Analysis(True, dom, together.assignment, possible)
+            return self._analysis
+        for key, d in possible:
             if eval_bool(d, current):
                 kept.append((key, d))
                 continue
@@ -761,6 +771,21 @@ class Configurator:
                 kept.append((key, d))
         self._analysis = _Analysis(True, dom, current, kept)
         return self._analysis
+
+    def _possible(self, d: Assumption, dom: Domains) -> bool:
+        """Whether the valid domains allow a default at all (always, when they are not exact)."""
+        if not dom.complete:
+            return True
+        if isinstance(d, Not) and not isinstance(d.arg, Not | Compare):
+            return False in dom.bools[d.arg.index]  # type: ignore[union-attr]
+        if isinstance(d, Compare):
+            if not isinstance(d.right, IntConst):
+                return True
+            bounds = dom.int_bounds[d.left.index]  # type: ignore[union-attr]
+            return bounds is not None and bounds[0] <= d.right.value <= bounds[1]
+        if isinstance(d, Not):
+            return True
+        return True in dom.bools[d.index]
 
     # -- check -----------------------------------------------------------------------------------
 
