@@ -164,31 +164,44 @@ def sample_states(sales: Sequence[Sale], k: int) -> list[tuple[Sale, int]]:
 
 
 def time_states(
-    domains: Callable[[Sequence[Choice], float], dict[str, set[int]]],
+    run: Callable[[Sequence[Choice], float], tuple[dict[str, set[int]], float]],
     states: Iterable[tuple[Sale, int]],
     time_limit: float,
     label: str,
 ) -> ReplayResult:
-    """Time ``domains(choices, time_limit)`` on given click states (for the slow baselines);
-    a state that runs out of time counts as a timeout, not as a sample."""
+    """Time the slow engines on given click states: ``run(choices, time_limit)`` returns the
+    domains and the seconds it measured (set-up such as selecting the choices excluded). A
+    state that runs out of time (:class:`TimeLimit`) counts as a timeout, not as a sample."""
     states = list(states)
     res = ReplayResult(sales=len(states))
     progress = Progress(label, len(states), 10.0)
     t_start = time.perf_counter()
     for sale, clicks in states:
         choices = list(sale.values.items())[:clicks]
-        t0 = time.perf_counter()
         try:
-            doms = domains(choices, time_limit)
+            doms, seconds = run(choices, time_limit)
         except TimeLimit:
             res.timeouts += 1
         else:
-            res.latencies.append(time.perf_counter() - t0)
+            res.latencies.append(seconds)
             for a, v in _unreachable(sale, doms):
                 res.unreachable.append((sale.row, clicks, a, v))
         progress.step()
     res.seconds = time.perf_counter() - t_start
     return res
+
+
+def timed(
+    domains: Callable[[Sequence[Choice], float], dict[str, set[int]]],
+) -> Callable[[Sequence[Choice], float], tuple[dict[str, set[int]], float]]:
+    """Wrap a baseline's ``domains(choices, time_limit)`` for :func:`time_states`."""
+
+    def run(choices: Sequence[Choice], time_limit: float) -> tuple[dict[str, set[int]], float]:
+        t0 = time.perf_counter()
+        doms = domains(choices, time_limit)
+        return doms, time.perf_counter() - t0
+
+    return run
 
 
 # -- the order check, bare python-sat ---------------------------------------------------------
@@ -296,3 +309,15 @@ class SatOrderChecker:
                 changed = [a for a in self.columns if full[a] != values[a]]
                 return full, changed
         raise AssertionError("no repair: the problem has no solution")
+
+    def conflict_holds(
+        self, values: dict[str, int], choices: Sequence[str], rules: Sequence[str]
+    ) -> tuple[bool, bool]:
+        """Whether the named choices (of ``values``) and rules conflict, and whether the set is
+        minimal (dropping any one element leaves a solution)."""
+        lits = [self.problem.lits[(a, values[a])] for a in choices]
+        lits += [self.selector[r] for r in rules]
+        if self._solve(lits):
+            return False, False
+        minimal = all(self._solve(lits[:i] + lits[i + 1 :]) for i in range(len(lits)))
+        return True, minimal
