@@ -748,6 +748,8 @@ class _Encoder:
     def int_cell_clause(self, col: Any, cell: frozenset[Any]) -> list[list[int]]:
         """Clauses (each to be prefixed) saying an int column's value is in ``cell``."""
         dom = self.int_doms[col.int_var.index]
+        if not cell:
+            return [[]]  # matches nothing
         lo, hi = min(cell), max(cell)
         if hi - lo + 1 == len(cell):
             out = []
@@ -1191,6 +1193,9 @@ class SatSession:
         # unsatisfiable cores seen so far, indexed by one non-selector literal (0: none)
         self._core_index: dict[int, list[frozenset[int]]] = {}
         self._selector_set = frozenset(self.enc.selectors.values())
+        self._rule_of_selector = {
+            sel: (n, rule) for n, (rule, sel) in enumerate(self.enc.selectors.items())
+        }
         self._token: int | None = None
         self._finalizer = weakref.finalize(self, _delete_solver, self.solver)
 
@@ -1320,8 +1325,11 @@ class SatSession:
         return None
 
     def _core_of(self, raw: frozenset[int], user: list[int]) -> Core:
-        rules = tuple(r for r, sel in self.enc.selectors.items() if sel in raw)
-        return Core(tuple(i for i, lit in enumerate(user) if lit in raw), rules)
+        by_sel = self._rule_of_selector
+        found = sorted((by_sel[x] for x in raw if x in by_sel), key=lambda p: p[0])
+        return Core(
+            tuple(i for i, lit in enumerate(user) if lit in raw), tuple(r for _, r in found)
+        )
 
     # -- protocol ---------------------------------------------------------------------------
 
