@@ -1402,7 +1402,9 @@ class Configurator:
                 as possible are honoured.
             reference: a full configuration to stay close to (fewest changes).
             prices: list prices by SKU; the total of the option SKUs is minimised (lowest list
-                price). Give at most one of ``preferences``, ``reference`` and ``prices``.
+                price). Give at most one of ``preferences``, ``reference`` and ``prices``; the
+                attributes an objective is about are decided by it instead of by their
+                defaults. Objectives run on the ``optimize`` backend (CP-SAT when installed).
             time_limit: seconds (default: the session's).
 
         Returns:
@@ -1428,10 +1430,14 @@ class Configurator:
             return self.check(time_limit=deadline.remaining())
         assert analysis.model is not None and analysis.domains is not None
         items = self._items()
-        hard = [a for _, a, _ in items] + [a for _, a in analysis.kept_defaults]
         assignment = analysis.model
         objective = self._objective(preferences, reference, prices)
+        kept_defaults = analysis.kept_defaults
         if objective is not None:
+            # the objective decides the attributes it is about; defaults the rest
+            concerned = self._objective_attributes(preferences, reference, prices)
+            kept_defaults = [(k, d) for k, d in kept_defaults if k[0] not in concerned]
+            hard = [a for _, a, _ in items] + [a for _, a in kept_defaults]
             optimizer = self._optimizer()
             res = optimizer.optimize(objective, hard, time_limit=deadline.remaining())
             if res.status is SolveStatus.SAT and res.assignment is not None:
@@ -1439,7 +1445,7 @@ class Configurator:
         values = assignment_to_values(self.model, assignment)
         self._guard(values)
         implied = self._implied_lits(analysis.domains) if analysis.domains.complete else {}
-        kept = {key for key, _ in analysis.kept_defaults}
+        kept = {key for key, d in kept_defaults if eval_bool(d, assignment)}
         prov: dict[str, Provenance] = {}
         member: dict[str, dict[str, Provenance]] = {}
         for av in self.model.attributes:
@@ -1486,13 +1492,30 @@ class Configurator:
             )
         return Configuration(self.model.product_id, values, prov, member, "valid")
 
+    def _objective_attributes(
+        self,
+        preferences: Mapping[str, object] | None,
+        reference: Mapping[str, object] | None,
+        prices: Mapping[str, Decimal | int] | None,
+    ) -> _Set[str]:
+        if preferences is not None:
+            return set(preferences)
+        if reference is not None:
+            return set(reference)
+        out: _Set[str] = _Set()
+        for attr in self.ruleset.attributes.values():
+            skus = [attr.sku] + [v.sku for v in attr.values.values()]
+            if prices and any(s is not None and s in prices for s in skus):
+                out.add(attr.name)
+        return out
+
     def _optimizer(self) -> SolverSession:
+        """The session that optimises: the forced backend when it can, else the policy's."""
         backend = backend_for("optimize", self.backend_name)
+        if not backend.capabilities.supports("optimize"):
+            backend = backend_for("optimize")
         current = self.session
-        if (
-            getattr(current, "__class__", None) is not None
-            and backend.name == backend_for("options", self.backend_name).name
-        ):
+        if self._backend is not None and backend.name == self._backend.name:
             return current
         return backend.open(self.model)
 
@@ -1552,6 +1575,8 @@ class Configurator:
             av = self.model.attribute(attr.name)
             if av.type == "bool" and attr.sku in prices:
                 terms.append((int(Decimal(prices[attr.sku]) * scale), BoolToInt(av.lits[0])))  # type: ignore[index]
+            if av.type not in ("choice", "multi"):
+                continue
             for vid, lit in zip(av.values, av.lits, strict=True):
                 sku = attr.values[vid].sku
                 if sku is not None and sku in prices:

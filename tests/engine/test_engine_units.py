@@ -202,3 +202,27 @@ def test_cli_check_order(demo_path: Path, tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["check-order", str(demo_path), str(order)])
     assert r.exit_code == 1
     assert "XX-1" in r.output
+
+
+def test_complete_with_objectives() -> None:
+    """Cheapest, preferred and closest completions are valid and optimal on the demo pump."""
+    rs = demo_ruleset()
+    cfg = Configurator(rs).select("flow_m3h", 100)
+    cheap = cfg.complete(prices={"MOT-055": Decimal("100.5"), "MOT-110": 180, "ACC-FL": 5})
+    assert cheap.values["motor"] == "m55" and cheap.values["accessories"] == frozenset()
+    liked = cfg.complete(preferences={"motor": "m110", "atex": True})
+    assert liked.values["motor"] == "m110" and liked.values["atex"] is True
+    ref = {
+        "medium": "solvent",
+        "material": "stainless",
+        "motor": "m110",
+        "atex": True,
+        "accessories": ["flange_kit"],
+        "flow_m3h": 50,
+    }
+    near = cfg.complete(reference=ref)
+    assert near.values["material"] == "stainless" and near.values["accessories"] == {"flange_kit"}
+    for done in (cheap, liked, near):
+        assert done.status == "valid" and done.values["flow_m3h"] == 100
+    with pytest.raises(ValueError):
+        cfg.complete(preferences={"atex": True}, reference=ref)
