@@ -10,7 +10,8 @@ This is the only module that imports ``ortools``. :class:`CpSatBackend` translat
   with assumptions and an unsatisfiable answer names rules (its :class:`~cpq.solve.base.Core`);
 * top-level formulas are posted directly (``And`` as several constraints, ``Implies`` as an
   enforcement literal, ``Compare`` as a linear constraint, ``Table`` as
-  ``add_allowed_assignments`` / ``add_forbidden_assignments``); nested formulas are fully
+  ``add_allowed_assignments`` / ``add_forbidden_assignments``, or one literal per row when an
+  int column is wide or the rows expand to many tuples); nested formulas are fully
   reified, so every helper variable is a function of the model's own variables and enumeration
   never counts a configuration twice;
 * numeric expressions become linear expressions, with helper variables for ``Mul``
@@ -19,7 +20,9 @@ This is the only module that imports ``ortools``. :class:`CpSatBackend` translat
 
 Calls are deterministic: one search worker and a fixed random seed, so the same model, the same
 assumptions and the same rules give the same assignment (as long as the call finishes within
-its time limit). The time limit is CP-SAT's ``max_time_in_seconds``.
+its time limit). The time limit is CP-SAT's ``max_time_in_seconds``. Plain satisfaction calls
+use a lighter presolve (no probing, one presolve round); ``optimize`` and ``enumerate`` use
+CP-SAT's defaults.
 
 Example:
     >>> from cpq.model.ir import BoolVar, ConstraintModel, Constraint, IntVar, Compare
@@ -92,8 +95,13 @@ _MAGNITUDE: Final = 2**53
 """Largest absolute value any (intermediate) number may take; CP-SAT works in int64."""
 
 TABLE_TUPLE_LIMIT: Final = 20_000
-"""Tables whose rows expand to more tuples than this (wildcards over wide int columns) are
-encoded row by row instead of with ``add_allowed_assignments``."""
+"""Tables whose rows expand to more tuples than this are encoded row by row instead of with
+``add_allowed_assignments`` / ``add_forbidden_assignments``."""
+
+TABLE_INT_COLUMN_LIMIT: Final = 64
+"""Tables with an int column of more values than this are encoded row by row as well: a tuple
+table makes CP-SAT create one literal per value of the column (thousands for a range such as
+``altitude_m: [0, 4000]``), while a row's int cell is one interval constraint."""
 
 _Lit = cp_model.BoolVarT
 _NEGATE: Final[dict[CompareOp, CompareOp]] = {
@@ -604,7 +612,10 @@ class _Encoder:
             )
             for r in rows
         )
-        if size <= TABLE_TUPLE_LIMIT:
+        narrow = all(
+            col.attr.type != "int" or len(col.domain) <= TABLE_INT_COLUMN_LIMIT for col in cols
+        )
+        if narrow and size <= TABLE_TUPLE_LIMIT:
             tuples: set[tuple[int, ...]] = set()
             for r in rows:
                 choices = [
@@ -754,12 +765,21 @@ class CpSatSession:
                 call.lits.append(~sel)
         return call
 
-    def _solver(self, time_limit: float) -> cp_model.CpSolver:
+    def _solver(self, time_limit: float, *, light: bool = False) -> cp_model.CpSolver:
+        """A deterministic solver: one worker, the backend's seed, the call's time limit.
+
+        ``light`` (plain satisfaction) skips probing and repeats presolve once only: on
+        configurator models that halves to quarters a call (most of which is presolve), and
+        the search it saves is rarely needed to find one solution.
+        """
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.num_workers = 1
         params.random_seed = self._seed
         params.max_time_in_seconds = time_limit if time_limit > 0 else 0.0
+        if light:
+            params.cp_model_probing_level = 0
+            params.max_presolve_iterations = 1
         return solver
 
     def _assignment(self, solver: cp_model.CpSolver) -> Assignment:
@@ -783,7 +803,7 @@ class CpSatSession:
                         cp.minimize(target.expr)
                     else:
                         cp.maximize(target.expr)
-            solver = self._solver(time_limit)
+            solver = self._solver(time_limit, light=objective is None)
             status = solver.solve(cp)
         finally:
             cp.clear_objective()  # type: ignore[no-untyped-call]
