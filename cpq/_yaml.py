@@ -155,26 +155,31 @@ class YamlDocument:
 
 
 class _Builder:
-    def __init__(self, file: str, max_nodes: int, issues: list[Issue]) -> None:
+    def __init__(
+        self, file: str, max_nodes: int, issues: list[Issue], end: tuple[int, int]
+    ) -> None:
         self.index = LocationIndex(file)
         self.file = file
         self.max_nodes = max_nodes
         self.visits = 0
         self.issues = issues
         self.constructor = yaml.SafeLoader("")
+        self.end = end  # 0-based line and column of the end of the text's last line
 
     def loc(self, node: Node, path: Path_ = ()) -> SourceLocation:
         mark = node.start_mark
         return SourceLocation(self.file, mark.line + 1, mark.column + 1, format_path(path))
 
     def record(self, path: Path_, node: Node, key_node: Node | None, raw: str | None) -> None:
-        col = node.start_mark.column
+        line, col = node.start_mark.line, node.start_mark.column
         style = (node.style or None) if isinstance(node, ScalarNode) else None
         if style in ("'", '"'):
             col += 1
+        if line > self.end[0]:  # an empty value at the very end: libyaml marks it past the end
+            line, col = self.end
         kn = key_node or node
         self.index.entries[path] = _Entry(
-            node.start_mark.line,
+            line,
             col,
             kn.start_mark.line,
             kn.start_mark.column,
@@ -432,7 +437,8 @@ def _parse_yaml(
         return None, [_too_deep(file)]
     if node is None:
         return YamlDocument(None, file, LocationIndex(file), text), issues
-    builder = _Builder(file, max_nodes, issues)
+    lines = _lines(text)
+    builder = _Builder(file, max_nodes, issues, (len(lines) - 1, len(lines[-1])))
     try:
         data = builder.build(node, (), 0)
     except _TooComplex:
