@@ -435,3 +435,12 @@ def test_a_folder_loads_its_product_yaml(tmp_path: Path) -> None:
 def test_shipped_sample_loads() -> None:
     """The sample in rulesets/pump loads (the tests run from the repository root)."""
     assert load_ruleset("rulesets/pump").product.id == "cp-pump"
+
+
+@pytest.mark.parametrize("ending", ["", "\n", "\n\n"])
+def test_an_empty_value_at_the_end_is_located_inside_the_file(tmp_path: Path, ending: str) -> None:
+    """A key without a value on the last line is reported right after it, not past the end."""
+    text = 'cpq: "1"\nproduct: {id: pump, name: Pump}\nbom:\n  - qty: 1\n    sku:' + ending
+    assert check(tmp_path, text) == ["wrong-type@5:9"]
+    text = 'cpq: "1"\nproduct:\n  id: pump\n  name:' + ending
+    assert check(tmp_path, text) == ["wrong-type@4:8"]
