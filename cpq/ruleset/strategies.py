@@ -117,9 +117,11 @@ def yaml_text(data: Any, *, flow: bool | None = None) -> str:
     ``None`` block with flow leaves (PyYAML's default).
 
     Example:
-        >>> print(yaml_text({"id": "no", "v": Decimal("1.10")}), end="")
+        >>> print(yaml_text({"id": "no", "v": Decimal("1.10")}, flow=False), end="")
         id: 'no'
         v: 1.10
+        >>> yaml_text({"id": "no", "v": Decimal("1.10")})
+        "{id: 'no', v: 1.10}\n"
     """
     return yaml.dump(
         data, Dumper=_Dumper, default_flow_style=flow, allow_unicode=True, sort_keys=False
