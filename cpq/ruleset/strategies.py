@@ -120,8 +120,8 @@ def yaml_text(data: Any, *, flow: bool | None = None) -> str:
         >>> print(yaml_text({"id": "no", "v": Decimal("1.10")}, flow=False), end="")
         id: 'no'
         v: 1.10
-        >>> yaml_text({"id": "no", "v": Decimal("1.10")})
-        "{id: 'no', v: 1.10}\n"
+        >>> print(yaml_text({"id": "no", "v": Decimal("1.10")}), end="")
+        {id: 'no', v: 1.10}
     """
     return yaml.dump(
         data, Dumper=_Dumper, default_flow_style=flow, allow_unicode=True, sort_keys=False
