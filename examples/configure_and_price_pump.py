@@ -19,7 +19,7 @@ def main() -> None:
     view = cfg.options()
     casing = view["casing_material"]
     for value in casing.values:
-        reason = f"  because {value.reason.text()}" if value.reason else ""
+        reason = f"  because {value.reason.text}" if value.reason else ""
         print(f"casing {value.value!s:<14} {value.state}{reason}")
 
     done = cfg.complete()
