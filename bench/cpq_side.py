@@ -197,6 +197,70 @@ def mapping(kind: str, problem: Problem, ruleset: Any) -> Mapping:
 # -- a configurator session as a replay session ----------------------------------------------
 
 
+def select(cfg: Any, attribute: str, value: Any) -> None:
+    """One click: ``select`` (a whole set of values for a multi attribute: ``set``)."""
+    if isinstance(value, frozenset | set):
+        cfg.set(attribute, sorted(value))
+    else:
+        cfg.select(attribute, value)
+
+
+@dataclass(frozen=True)
+class Range:
+    """An int attribute's feasible range (``in`` tests membership)."""
+
+    lo: int
+    hi: int
+
+    def __contains__(self, v: object) -> bool:
+        return isinstance(v, int) and self.lo <= v <= self.hi
+
+
+_MULTI_STATES = {
+    "selectable": {True, False},
+    "selected": {True},
+    "implied": {True},
+    "excluded": {False},
+}
+
+
+def native_domains(view: Any) -> dict[str, Any]:
+    """The possible values per attribute of an options view, in cpq's own terms; a multi
+    attribute ``m`` becomes one yes/no entry ``m+value`` per value."""
+    out: dict[str, Any] = {}
+    for name, opts in view.attributes.items():
+        shown = {v.value for v in opts.values if v.state != "excluded"}
+        if opts.type == "int":
+            if opts.feasible is not None:
+                out[name] = set(opts.feasible) | shown
+            elif opts.range is not None:
+                lo, hi = opts.range
+                lo = min([lo, *shown]) if shown else lo
+                hi = max([hi, *shown]) if shown else hi
+                out[name] = Range(lo, hi)
+            else:
+                out[name] = shown
+        elif opts.type == "multi":
+            for v in opts.values:
+                out[f"{name}+{v.value}"] = _MULTI_STATES[v.state]
+        else:
+            out[name] = shown
+    return out
+
+
+def native_target(ruleset: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """A full configuration in the terms of :func:`native_domains`."""
+    out: dict[str, Any] = {}
+    for name, v in values.items():
+        attr = ruleset.attributes[name]
+        if attr.type == "multi":
+            for vid in attr.values:
+                out[f"{name}+{vid}"] = vid in v
+        else:
+            out[name] = v
+    return out
+
+
 class CpqSession:
     """Drive ``Configurator`` like a buyer: a new session per sale, ``select`` then ``options``.
 
@@ -206,14 +270,16 @@ class CpqSession:
     def __init__(
         self,
         ruleset: Any,
-        mp: Mapping,
+        mp: Mapping | None,
         backend: str = "sat",
         reasons: str = "minimal",
         time_limit: float = 60.0,
+        raw_clicks: bool = True,
     ) -> None:
         self.cls = configurator_class()
         self.ruleset = ruleset
         self.mp = mp
+        self.raw_clicks = raw_clicks
         self.backend = backend
         self.reasons = reasons
         self.time_limit = time_limit
@@ -228,11 +294,9 @@ class CpqSession:
         self.open_s.append(time.perf_counter() - t0)
 
     def click(self, attribute: str, value: Any) -> None:
-        ca, cv = self.mp.to_cpq[(attribute, value)]
-        self.cfg.select(ca, cv)
-
-    def click_cpq(self, attribute: str, value: Any) -> None:
-        self.cfg.select(attribute, value)
+        if self.raw_clicks and self.mp is not None:
+            attribute, value = self.mp.to_cpq[(attribute, value)]
+        select(self.cfg, attribute, value)
 
     def options(self) -> Any:
         return self.cfg.options(reasons=self.reasons)
@@ -241,6 +305,8 @@ class CpqSession:
         view = self.options()
         if not view.complete:
             self.incomplete += 1
+        if self.mp is None:
+            return native_domains(view)
         possible = {
             name: {v.value for v in opts.values if v.state != "excluded"}
             for name, opts in view.attributes.items()
@@ -278,7 +344,11 @@ def choices_to_cpq(mp: Mapping, choices: Sequence[Choice]) -> list[tuple[str, An
 
 
 def state_runner(
-    ruleset: Any, mp: Mapping, backend: str, reasons: str = "minimal"
+    ruleset: Any,
+    mp: Mapping | None,
+    backend: str,
+    reasons: str = "minimal",
+    raw_clicks: bool = True,
 ) -> Callable[[Sequence[Choice], float], tuple[dict[str, set[Any]], float]]:
     """For :func:`sales.time_states`: a fresh session, the choices selected (not timed), then
     ``options()`` timed; a time-out or an incomplete answer raises ``TimeLimit``."""
@@ -293,8 +363,10 @@ def state_runner(
         cfg = cls(ruleset, backend=backend, time_limit=time_limit)
         try:
             _ = cfg.session
-            for c in choices:
-                cfg.select(*mp.to_cpq[c])
+            for a, v in choices:
+                if raw_clicks and mp is not None:
+                    a, v = mp.to_cpq[(a, v)]
+                select(cfg, a, v)
             t0 = time.perf_counter()
             try:
                 view = cfg.options(reasons=reasons)
@@ -303,6 +375,8 @@ def state_runner(
             took = time.perf_counter() - t0
             if not view.complete:
                 raise TimeLimit
+            if mp is None:
+                return native_domains(view), took
             possible = {
                 name: {v.value for v in opts.values if v.state != "excluded"}
                 for name, opts in view.attributes.items()

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from _common import BENCHMARKS
 from baselines import Choice, Problem, SatBaseline, TimeLimit
@@ -40,11 +40,15 @@ VALID, OUT_OF_DOMAIN, RULE_BREAKING = "valid", "out-of-domain", "rule-breaking"
 
 @dataclass(frozen=True)
 class Sale:
-    """One row of the sales file: ``row`` is the 1-based data row, ``values`` in click order."""
+    """One row of the sales file: ``row`` is the 1-based data row, ``values`` in click order.
+
+    ``target`` (synthetic sessions): the full configuration to keep reachable, when the clicks
+    are not in the same terms as the domains (otherwise ``values`` is the target)."""
 
     row: int
     freq: int
-    values: dict[str, int]
+    values: dict[str, Any]
+    target: dict[str, Any] | None = None
 
 
 def read_sales(path: Path = SALES_CSV) -> tuple[list[str], list[Sale]]:
@@ -92,17 +96,26 @@ class ReplaySession(Protocol):
 
 
 class BaselineSession:
-    """A replay session over a baseline's ``domains(choices)``."""
+    """A replay session over a baseline's ``domains(choices)``; ``translate`` turns a click
+    into the baseline's choices (default: the click itself)."""
 
-    def __init__(self, domains: Callable[[Sequence[Choice]], dict[str, set[int]]]) -> None:
+    def __init__(
+        self,
+        domains: Callable[[Sequence[Choice]], dict[str, set[int]]],
+        translate: Callable[[str, Any], list[Choice]] | None = None,
+    ) -> None:
         self._domains = domains
+        self.translate = translate
         self.choices: list[Choice] = []
 
     def start(self) -> None:
         self.choices = []
 
-    def click(self, attribute: str, value: int) -> None:
-        self.choices.append((attribute, value))
+    def click(self, attribute: str, value: Any) -> None:
+        if self.translate is None:
+            self.choices.append((attribute, value))
+        else:
+            self.choices.extend(self.translate(attribute, value))
 
     def domains(self) -> dict[str, set[int]]:
         return self._domains(self.choices)
@@ -117,14 +130,17 @@ class ReplayResult:
     sales: int = 0
     seconds: float = 0.0
     timeouts: int = 0
+    skipped: int = 0
+    timeout_walls: list[float] = field(default_factory=list)
 
     @property
     def all_reachable(self) -> bool:
         return not self.unreachable
 
 
-def _unreachable(sale: Sale, domains: dict[str, set[int]]) -> list[tuple[str, int]]:
-    return [(a, v) for a, v in sale.values.items() if v not in domains.get(a, ())]
+def _unreachable(sale: Sale, domains: dict[str, Any]) -> list[tuple[str, Any]]:
+    target = sale.target if sale.target is not None else sale.values
+    return [(a, v) for a, v in target.items() if v not in domains.get(a, ())]
 
 
 def replay(
@@ -168,20 +184,27 @@ def time_states(
     states: Iterable[tuple[Sale, int]],
     time_limit: float,
     label: str,
+    stop_after_timeout: bool = True,
 ) -> ReplayResult:
     """Time the slow engines on given click states: ``run(choices, time_limit)`` returns the
     domains and the seconds it measured (set-up such as selecting the choices excluded). A
-    state that runs out of time (:class:`TimeLimit`) counts as a timeout, not as a sample."""
+    state that runs out of time (:class:`TimeLimit`) counts as a timeout, not as a sample; after
+    a timeout the remaining states are skipped (counted in ``skipped``)."""
     states = list(states)
     res = ReplayResult(sales=len(states))
     progress = Progress(label, len(states), 10.0)
     t_start = time.perf_counter()
-    for sale, clicks in states:
+    for i, (sale, clicks) in enumerate(states):
+        if stop_after_timeout and res.timeouts:
+            res.skipped = len(states) - i
+            break
         choices = list(sale.values.items())[:clicks]
+        t0 = time.perf_counter()
         try:
             doms, seconds = run(choices, time_limit)
         except TimeLimit:
             res.timeouts += 1
+            res.timeout_walls.append(time.perf_counter() - t0)
         else:
             res.latencies.append(seconds)
             for a, v in _unreachable(sale, doms):
