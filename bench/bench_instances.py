@@ -115,6 +115,7 @@ def _summary(r: ReplayResult) -> dict[str, Any]:
         "sessions": r.sales,
         "clicks": len(r.latencies),
         "per_click": _stats(r.latencies),
+        "per_click_cpu": _stats(r.cpu),
         "timeouts": r.timeouts,
         "skipped_after_timeout": r.skipped,
         "timeout_wall_s": [round(x, 1) for x in r.timeout_walls],
@@ -452,8 +453,12 @@ def _verdicts(row: dict[str, Any]) -> None:
     mine, base, sess = row["cpq"], row["baselines"], row["sessions"]
     if mine.get("check_full"):
         v["check_under_1ms"] = mine["check_full"]["median_ms"] < CHECK_TARGET_MS
-    cpq_click = sess.get("cpq-sat", {}).get("per_click") if isinstance(sess, dict) else None
-    base_click = sess.get("pysat-baseline", {}).get("per_click") if isinstance(sess, dict) else None
+    # targets and ratios on CPU time ("one core"); wall clock is reported next to it
+    cpq_click = sess.get("cpq-sat", {}).get("per_click_cpu") if isinstance(sess, dict) else None
+    base_click = (
+        sess.get("pysat-baseline", {}).get("per_click_cpu") if isinstance(sess, dict) else None
+    )
+    wall = sess.get("cpq-sat", {}).get("per_click") if isinstance(sess, dict) else None
     if cpq_click and base_click:
         v["click_ratio_vs_pysat"] = round(cpq_click["median_ms"] / base_click["median_ms"], 2)
     if mine.get("options_root_minimal") and base.get("pysat_root"):
@@ -469,8 +474,9 @@ def _verdicts(row: dict[str, Any]) -> None:
             v[f"root_{key}_over_cpq_sat"] = round(
                 b["seconds"] * 1000 / mine["options_root_none"]["median_ms"], 1
             )
-    if row["target_options_median_ms"] and cpq_click:
+    if row["target_options_median_ms"] and cpq_click and wall:
         v["meets_click_target"] = cpq_click["median_ms"] < row["target_options_median_ms"]
+        v["meets_click_target_wall_clock"] = wall["median_ms"] < row["target_options_median_ms"]
     for k, want in row["known"].items():
         v[f"known_{k}"] = {
             "expected": want,
@@ -555,12 +561,16 @@ def _print_row(row: dict[str, Any]) -> None:
     parts = []
     if mine.get("available", True) and "load_compile_ms" in mine:
         parts.append(f"load+compile {mine['load_compile_ms']:.0f} ms")
-    c = sess.get("cpq-sat", {}).get("per_click") if isinstance(sess, dict) else None
-    b = sess.get("pysat-baseline", {}).get("per_click") if isinstance(sess, dict) else None
-    if c:
-        parts.append(f"click cpq sat {c['median_ms']:.1f}/{c['p95_ms']:.1f} ms (median/p95)")
+    c = sess.get("cpq-sat", {}).get("per_click_cpu") if isinstance(sess, dict) else None
+    w = sess.get("cpq-sat", {}).get("per_click") if isinstance(sess, dict) else None
+    b = sess.get("pysat-baseline", {}).get("per_click_cpu") if isinstance(sess, dict) else None
+    if c and w:
+        parts.append(
+            f"click cpq sat cpu {c['median_ms']:.1f}/{c['p95_ms']:.1f} ms (median/p95), "
+            f"wall {w['median_ms']:.1f}/{w['p95_ms']:.1f}"
+        )
     if b:
-        parts.append(f"pysat {b['median_ms']:.2f}/{b['p95_ms']:.2f} ms")
+        parts.append(f"pysat cpu {b['median_ms']:.2f}/{b['p95_ms']:.2f} ms")
     if "click_ratio_vs_pysat" in v:
         parts.append(f"x{v['click_ratio_vs_pysat']}")
     if "meets_click_target" in v:

@@ -64,6 +64,7 @@ def _summary(r: ReplayResult) -> dict[str, Any]:
         "sales": r.sales,
         "clicks": len(r.latencies),
         "per_click": _stats(r.latencies),
+        "per_click_cpu": _stats(r.cpu),
         "timeouts": r.timeouts,
         "skipped_after_timeout": r.skipped,
         "timeout_wall_s": [round(x, 1) for x in r.timeout_walls],
@@ -84,7 +85,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--states", type=int, default=3, help="sampled click states (slow engines)")
     ap.add_argument("--slow-limit", type=float, default=20.0, help="seconds per sampled state")
     ap.add_argument(
-        "--order-budget", type=float, default=240.0, help="seconds for cpq's order check"
+        "--order-budget", type=float, default=200.0, help="seconds for cpq's order check"
     )
     ap.add_argument("--repair-limit", type=float, default=2.0, help="seconds per cpq repair")
     args = ap.parse_args(argv)
@@ -148,13 +149,17 @@ def main(argv: list[str]) -> int:
         replays["cpq-sat"] = _na(exc)
     cpq_sat = replays["cpq-sat"]
     if cpq_sat.get("available"):
-        pc = cpq_sat["per_click"]
+        pc, cpu = cpq_sat["per_click"], cpq_sat["per_click_cpu"]
+        # "on one core": judged on CPU time; wall clock also reported (shared machine)
         cpq_sat["meets_target"] = (
+            cpu["median_ms"] < TARGET_MEDIAN_MS and cpu["p95_ms"] < TARGET_P95_MS
+        )
+        cpq_sat["meets_target_wall_clock"] = (
             pc["median_ms"] < TARGET_MEDIAN_MS and pc["p95_ms"] < TARGET_P95_MS
         )
-        base = replays["pysat-baseline"]["per_click"]
-        cpq_sat["ratio_vs_pysat_median"] = round(pc["median_ms"] / base["median_ms"], 2)
-        cpq_sat["ratio_vs_pysat_p95"] = round(pc["p95_ms"] / base["p95_ms"], 2)
+        base = replays["pysat-baseline"]["per_click_cpu"]
+        cpq_sat["ratio_vs_pysat_median"] = round(cpu["median_ms"] / base["median_ms"], 2)
+        cpq_sat["ratio_vs_pysat_p95"] = round(cpu["p95_ms"] / base["p95_ms"], 2)
     result["replay"] = replays
 
     # -- sampled click states: the slow engines ----------------------------------------------
@@ -331,6 +336,7 @@ def _fmt(s: dict[str, float] | None) -> str:
 def _print_table(result: dict[str, Any]) -> None:
     print()
     print("Replay of the valid sales (per click: select + options), ms median / p95 / max")
+    print("  (targets and ratios on CPU time, i.e. one core; wall clock includes the load)")
     for name, r in result["replay"].items():
         if not r.get("available"):
             print(f"  {name:28s} {r['reason']}")
@@ -342,7 +348,8 @@ def _print_table(result: dict[str, Any]) -> None:
                 f"{'met' if r['meets_target'] else 'NOT met'}"
             )
         print(
-            f"  {name:28s} {_fmt(r['per_click']):>28s}  clicks {r['clicks']:,}, all sold "
+            f"  {name:28s} wall {_fmt(r['per_click']):>24s}  cpu {_fmt(r['per_click_cpu']):>24s}"
+            f"  clicks {r['clicks']:,}, all sold "
             f"configurations reachable: {'yes' if r['all_reachable'] else 'NO'}{extra}"
         )
     print("Sampled click states (valid domains from scratch), ms median / p95 / max")

@@ -123,9 +123,11 @@ class BaselineSession:
 
 @dataclass
 class ReplayResult:
-    """Per-click latencies (seconds) and every click after which a sold value was excluded."""
+    """Per-click latencies (seconds, wall clock; ``cpu``: CPU time of the process) and every
+    click after which a sold value was excluded."""
 
     latencies: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     unreachable: list[tuple[int, int, str, int]] = field(default_factory=list)
     sales: int = 0
     seconds: float = 0.0
@@ -146,8 +148,9 @@ def _unreachable(sale: Sale, domains: dict[str, Any]) -> list[tuple[str, Any]]:
 def replay(
     session: ReplaySession, sales: Sequence[Sale], label: str, *, every: float = 10.0
 ) -> ReplayResult:
-    """Click every sale's values in column order; time ``click + domains`` per click and check
-    that every value of the sale stays possible after every click."""
+    """Click every sale's values in column order; time ``click + domains`` per click (wall
+    clock and CPU time of this process) and check that every value of the sale stays possible
+    after every click."""
     res = ReplayResult(sales=len(sales))
     clicks = sum(len(s.values) for s in sales)
     progress = Progress(label, clicks, every)
@@ -155,10 +158,12 @@ def replay(
     for sale in sales:
         session.start()
         for k, (attr, value) in enumerate(sale.values.items()):
+            c0 = time.process_time()
             t0 = time.perf_counter()
             session.click(attr, value)
             doms = session.domains()
             res.latencies.append(time.perf_counter() - t0)
+            res.cpu.append(time.process_time() - c0)
             for a, v in _unreachable(sale, doms):
                 res.unreachable.append((sale.row, k + 1, a, v))
             progress.step()
