@@ -188,6 +188,20 @@ class _Encoder:
         self._members: dict[tuple[str, tuple[int, ...]], _Lit] = {}
         self._exact_one = self._exact_one_attributes(model)
 
+    def copy(self) -> _Encoder:
+        """An encoder over a clone of the model (variables keep their indices), for one call
+        that adds constraints (an objective) the session's model should not keep."""
+        new = object.__new__(_Encoder)
+        new.model = self.model
+        new.cp = self.cp.clone()
+        new.true = new.cp.get_bool_var_from_proto_index(self.true.index)
+        new.false = ~new.true
+        new.bools = [new.cp.get_bool_var_from_proto_index(v.index) for v in self.bools]
+        new.ints = [new.cp.get_int_var_from_proto_index(v.index) for v in self.ints]
+        new._lits, new._nums, new._columns, new._members = {}, {}, {}, {}
+        new._exact_one = self._exact_one
+        return new
+
     # -- helpers ----------------------------------------------------------------------------
 
     @staticmethod
@@ -687,8 +701,9 @@ class _Call:
 class CpSatSession:
     """A CP-SAT model of one :class:`~cpq.model.ir.ConstraintModel`, reused between calls.
 
-    Each call adds its assumptions (and objective) to the same ``CpModel``, solves it from
-    scratch (CP-SAT presolves on every call) and removes them again.
+    Each call adds its assumptions to the same ``CpModel``, solves it from scratch (CP-SAT
+    presolves on every call) and removes them again; an objective goes into a copy of the
+    model, so that its helper variables do not accumulate.
 
     Attributes:
         model: the IR model the session answers for.
@@ -792,12 +807,15 @@ class CpSatSession:
     def _solve(
         self, call: _Call, objective: Objective | None, time_limit: float
     ) -> tuple[cp_model.CpSolver, Any]:
-        cp = self._enc.cp
+        # an objective is translated into a copy, so that its helper variables do not pile up
+        # in the session's model from one call to the next
+        enc = self._enc if objective is None else self._enc.copy()
+        cp = enc.cp
         cp.clear_assumptions()
         cp.add_assumptions(call.lits)
         try:
             if objective is not None:
-                target = self._enc.num(objective.expr)
+                target = enc.num(objective.expr)
                 if target.const is None:
                     if objective.sense == "min":
                         cp.minimize(target.expr)
