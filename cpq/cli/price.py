@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cpq._yaml import read_yaml_file
+from cpq.bom import BomLine
 from cpq.cli._app import app
 from cpq.errors import PriceBookError, PricingError
 from cpq.pricing import LineRequest, PriceResult, load_price_book, price
@@ -43,7 +44,7 @@ def _split(text: str, what: str) -> tuple[str, str | None]:
 
 
 def parse_lines(
-    specs: list[str], discounts: list[str], lines_file: Path | None
+    specs: list[str], discounts: list[str], lines_file: Path | None, *, required: bool = True
 ) -> list[LineRequest]:
     """Build the lines to price from ``SKU[=QTY]`` arguments, ``--discount`` and ``--lines``."""
     manual: dict[str, str] = {}
@@ -74,8 +75,10 @@ def parse_lines(
     for spec in specs:
         sku, text = _split(spec, "LINES")
         out.append(LineRequest(sku, text if text is not None else 1, "", "", manual.get(sku)))
-    if not out:
-        raise typer.BadParameter("give at least one SKU (e.g. S-100=10) or --lines FILE")
+    if not out and required:
+        raise typer.BadParameter(
+            "give at least one SKU (e.g. S-100=10), --lines FILE or --ruleset with --set"
+        )
     return out
 
 
@@ -149,6 +152,24 @@ def render_waterfall(result: PriceResult, console: Console, *, trace: bool = Tru
         console.print("No approval needed.")
 
 
+def _configured_lines(ruleset_path: Path, sets: list[str], err: Console) -> list[BomLine]:
+    """Complete the choices to a valid configuration and return its bill of materials."""
+    from cpq.bom import bill_of_materials
+    from cpq.cli.engine import _configurator, _load
+
+    ruleset = _load(ruleset_path)
+    cfg = _configurator(ruleset, sets, None, 10.0, "auto")
+    done = cfg.complete()
+    if not done.is_valid:
+        err.print("the choices cannot be completed to a valid configuration:", markup=False)
+        for v in done.violations:
+            err.print(f"  {v}", markup=False, highlight=False)
+        if done.conflict is not None:
+            err.print(f"  conflict: {done.conflict.text}", markup=False, highlight=False)
+        raise typer.Exit(1)
+    return bill_of_materials(ruleset, done.values)
+
+
 @app.command("price")
 def price_command(
     book_path: Annotated[
@@ -176,11 +197,25 @@ def price_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     no_trace: Annotated[bool, typer.Option("--no-trace", help="Hide the trace steps.")] = False,
+    ruleset_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--ruleset",
+            help="Price a configuration of this ruleset: its choices (--set) are completed "
+            "to a valid configuration and its bill of materials is priced.",
+        ),
+    ] = None,
+    sets: Annotated[
+        list[str] | None,
+        typer.Option("--set", "-s", help="With --ruleset: a choice attribute=value (repeatable)."),
+    ] = None,
 ) -> None:
-    """Price lines for a customer on a date and show the price waterfall.
+    """Price lines, or a configuration, for a customer on a date and show the price waterfall.
 
-    Exits with 1 when a price is missing or in another currency, 2 when the book or the
-    arguments are wrong.
+    Give SKU lines, or --ruleset with --set choices to price a configured product
+    (e.g. cpq price rulesets/pump --ruleset rulesets/pump --set medium=sea_water
+    --customer K-1001). Exits with 1 when a price is missing or in another currency or the
+    choices conflict, 2 when the book or the arguments are wrong.
     """
     try:
         day = date.fromisoformat(on) if on else date.today()
@@ -188,8 +223,14 @@ def price_command(
         raise typer.BadParameter(
             f"'{on}' is not a date (YYYY-MM-DD)", param_hint="--date"
         ) from None
-    requests = parse_lines(lines or [], discount or [], lines_file)
+    requests: list[LineRequest | BomLine] = list(
+        parse_lines(lines or [], discount or [], lines_file, required=ruleset_path is None)
+    )
     err = Console(stderr=True, soft_wrap=True)
+    if ruleset_path is not None:
+        requests = [*_configured_lines(ruleset_path, sets or [], err), *requests]
+    elif sets:
+        raise typer.BadParameter("--set needs --ruleset", param_hint="--set")
     try:
         book = load_price_book(book_path)
     except PriceBookError as exc:
