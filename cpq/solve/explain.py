@@ -66,6 +66,17 @@ def minimal_core(
         >>> minimal_core(s, [m.attribute("atex").lits[0]], time_limit=5) is None
         True
     """
+    native = getattr(session, "minimal_core", None)
+    if native is not None:  # the backend shrinks on its own literals (same contract)
+        found: Core | None = native(
+            assumptions,
+            extra=extra,
+            rules=rules,
+            core=core,
+            time_limit=time_limit,
+            keep_rules=keep_rules,
+        )
+        return found
     deadline = Deadline(time_limit)
     wanted = None if rules is None else set(rules)
     all_rules = tuple(r for r in session.model.rule_ids() if wanted is None or r in wanted)

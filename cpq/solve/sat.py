@@ -42,9 +42,9 @@ import math
 import threading
 import weakref
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, overload
 
 from pysat.card import CardEnc, EncType
 from pysat.solvers import Solver
@@ -160,11 +160,163 @@ _WATCHDOG = _Watchdog()
 @dataclass(slots=True)
 class _Dom:
     """Order-and-direct encoding of an integer node: sorted values, ``ge[i] = [x >= values[i]]``
-    (``ge[0]`` is true), ``eq[i] = [x = values[i]]``."""
+    (``ge[0]`` is true), ``eq[i] = [x = values[i]]``.
+
+    For an ``int`` attribute ``ge`` and ``eq`` are lazy (:class:`_Ladder`): a literal exists only
+    once the encoding asks for it."""
 
     values: list[int]
-    ge: list[int]
-    eq: list[int]
+    ge: Sequence[int]
+    eq: Sequence[int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Classes:
+    """The classes of an int attribute: maximal runs of values that no literal of the encoding
+    tells apart. Class ``j`` is ``lo[j]..hi[j]``; ``ge[j] = [x >= lo[j]]`` (``ge[0]`` true) and
+    ``eq[j] = [lo[j] <= x <= hi[j]]``."""
+
+    lo: tuple[int, ...]
+    hi: tuple[int, ...]
+    ge: tuple[int, ...]
+    eq: tuple[int, ...]
+
+    def of(self, v: int) -> int:
+        """The class of a value (the value must be in the range)."""
+        return bisect.bisect_right(self.lo, v) - 1
+
+
+class _Ladder:
+    """Lazy order encoding of one ``int`` attribute (the breakpoints the rules distinguish).
+
+    ``[x >= v]`` gets a variable only when a constraint (or a query) asks for it; the ladder
+    clauses ``[x >= w] -> [x >= v]`` (``v < w``) chain the literals that exist. A comparison with
+    1000/2000/3000 thus splits 0..4000 into four classes instead of 4,001 values. Every literal
+    keeps its exact meaning, so a class is satisfiable exactly when each of its values is:
+    answers stay exact while the solver propagates a short ladder.
+    """
+
+    __slots__ = ("_classes", "cuts", "enc", "eq_vars", "final", "ge_vars", "values")
+
+    def __init__(self, enc: _Encoder, values: list[int]) -> None:
+        self.enc = enc
+        self.values = values
+        self.ge_vars: dict[int, int] = {0: enc.true}
+        self.eq_vars: dict[int, int] = {}
+        self.cuts: list[int] = [0]
+        self.final = False
+        self._classes: _Classes | None = None
+
+    def clone(self, enc: _Encoder) -> _Ladder:
+        other = _Ladder(enc, self.values)
+        other.ge_vars = dict(self.ge_vars)
+        other.eq_vars = dict(self.eq_vars)
+        other.cuts = list(self.cuts)
+        other.final = self.final
+        other._classes = self._classes
+        return other
+
+    def ge(self, i: int) -> int:
+        """``[x >= values[i]]`` (``0 <= i < len(values)``)."""
+        hit = self.ge_vars.get(i)
+        if hit is not None:
+            return hit
+        if not 0 < i < len(self.values):
+            raise IndexError(i)
+        g = self.enc.new()
+        self.ge_vars[i] = g
+        if self.final:
+            # a new breakpoint after the ladder was built: link it to its neighbours
+            pos = bisect.bisect_left(self.cuts, i)
+            self.cuts.insert(pos, i)
+            self.enc.clauses.append([-g, self.ge_vars[self.cuts[pos - 1]]])
+            if pos + 1 < len(self.cuts):
+                self.enc.clauses.append([-self.ge_vars[self.cuts[pos + 1]], g])
+            self._classes = None
+        return g
+
+    def eq(self, i: int) -> int:
+        """``[x = values[i]]``."""
+        hit = self.eq_vars.get(i)
+        if hit is not None:
+            return hit
+        n = len(self.values)
+        if not 0 <= i < n:
+            raise IndexError(i)
+        t = self.enc.true
+        if n == 1:
+            e = t
+        elif i == 0:
+            e = -self.ge(1)
+        elif i == n - 1:
+            e = self.ge(i)
+        else:
+            e = self.enc.between(self.ge(i), self.ge(i + 1))
+        self.eq_vars[i] = e
+        return e
+
+    def finalize(self) -> None:
+        """Chain the literals that exist and build the classes (end of the encoding)."""
+        if self.final:
+            return
+        self.cuts = sorted(self.ge_vars)
+        cl = self.enc.clauses
+        for a, b in itertools.pairwise(self.cuts[1:]):
+            cl.append([-self.ge_vars[b], self.ge_vars[a]])
+        self.final = True
+        self.classes()
+
+    def materialize(self) -> None:
+        """Create every literal (the node then distinguishes every value)."""
+        for i in range(len(self.values)):
+            self.eq(i)
+
+    def classes(self) -> _Classes:
+        if self._classes is not None:
+            return self._classes
+        assert self.final
+        vals = self.values
+        cuts = self.cuts
+        los, his, ges, eqs = [], [], [], []
+        for j, start in enumerate(cuts):
+            end = cuts[j + 1] - 1 if j + 1 < len(cuts) else len(vals) - 1
+            los.append(vals[start])
+            his.append(vals[end])
+            ges.append(self.ge_vars[start])
+            if start == end:
+                eqs.append(self.eq(start))
+            elif j + 1 == len(cuts):
+                eqs.append(self.ge_vars[start])
+            elif j == 0:
+                eqs.append(-self.ge_vars[cuts[1]])
+            else:
+                eqs.append(self.enc.between(self.ge_vars[start], self.ge_vars[cuts[j + 1]]))
+        self._classes = _Classes(tuple(los), tuple(his), tuple(ges), tuple(eqs))
+        return self._classes
+
+
+class _LazySeq(Sequence[int]):
+    """``ge`` or ``eq`` of a :class:`_Ladder` as a sequence (literals made on access)."""
+
+    __slots__ = ("get", "n")
+
+    def __init__(self, get: Callable[[int], int], n: int) -> None:
+        self.get = get
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+
+    def __getitem__(self, i: int | slice) -> int | list[int]:
+        if isinstance(i, slice):
+            return [self.get(k) for k in range(*i.indices(self.n))]
+        return self.get(i if i >= 0 else self.n + i)
 
 
 class _Encoder:
@@ -185,6 +337,8 @@ class _Encoder:
             if av.type == "choice":
                 for lit in av.lits:
                     self.choice_of[lit.index] = av.attribute
+        self.between_cache: dict[tuple[int, int], int] = {}
+        self.ladders: list[_Ladder] = []
         self.int_doms: list[_Dom] = [self.int_dom(iv) for iv in model.int_vars]
         self.selectors: dict[str, int] = {}
         for c in model.constraints:
@@ -195,6 +349,8 @@ class _Encoder:
                 sel = self.new()
                 self.selectors[c.rule_id] = sel
                 self.impose(c.expr, [-sel])
+        for ladder in self.ladders:
+            ladder.finalize()
         # make sure the solver allocates every variable (models list all of them)
         self.clauses.append([self.true, self.nvars])
 
@@ -210,7 +366,22 @@ class _Encoder:
         other.bcache = dict(self.bcache)
         other.ncache = dict(self.ncache)
         other.cell_cache = dict(self.cell_cache)
+        other.between_cache = dict(self.between_cache)
+        other.ladders = [ladder.clone(other) for ladder in self.ladders]
+        other.int_doms = [_ladder_dom(ladder) for ladder in other.ladders]
         return other
+
+    def between(self, a: int, b: int) -> int:
+        """A literal for ``a and not b`` (``b -> a``: an interval of an order encoding)."""
+        key = (a, b)
+        hit = self.between_cache.get(key)
+        if hit is None:
+            hit = self.new()
+            self.clauses.append([-hit, a])
+            self.clauses.append([-hit, -b])
+            self.clauses.append([hit, -a, b])
+            self.between_cache[key] = hit
+        return hit
 
     # -- domains ----------------------------------------------------------------------------
 
@@ -248,7 +419,9 @@ class _Encoder:
                 f"the range of '{iv.attribute}' has {iv.hi - iv.lo + 1:,} values; the sat "
                 f"backend handles up to {MAX_DOMAIN:,}: use backend='cpsat'"
             )
-        return self.make_dom(range(iv.lo, iv.hi + 1))
+        ladder = _Ladder(self, list(range(iv.lo, iv.hi + 1)))
+        self.ladders.append(ladder)
+        return _ladder_dom(ladder)
 
     def image(self, cases: Sequence[tuple[Sequence[int], int]]) -> _Dom:
         """The node whose value is ``v`` when all literals of the (exactly one) true case hold."""
@@ -297,6 +470,8 @@ class _Encoder:
     # -- numeric nodes ----------------------------------------------------------------------
 
     def num(self, e: NumExpr) -> _Dom:
+        if isinstance(e, IntVar):
+            return self.int_doms[e.index]
         key = id(e)
         hit = self.ncache.get(key)
         if hit is not None:
@@ -439,14 +614,14 @@ class _Encoder:
         return r
 
     def atoms(
-        self, e: NumExpr | BoolExpr, out: dict[object, tuple[list[object], list[int]]]
+        self, e: NumExpr | BoolExpr, out: dict[object, tuple[Sequence[object], Sequence[int]]]
     ) -> None:
         """The finite-domain leaves of a numeric expression: ``key -> (values, eq literals)``."""
         if isinstance(e, IntVar):
             key: object = ("int", e.index)
             if key not in out:
                 d = self.int_doms[e.index]
-                out[key] = (list(d.values), list(d.eq))
+                out[key] = (d.values, d.eq)  # eq literals are made only for cases used
             return
         if isinstance(e, BoolVar):
             attr = self.choice_of.get(e.index)
@@ -484,7 +659,7 @@ class _Encoder:
     def threshold(self, e: Compare, guard: list[int] | None) -> int | bool | None:
         """Case split over all atoms but one integer ``t`` (the expression must be linear in
         ``t``); returns False when not applicable."""
-        atoms: dict[object, tuple[list[object], list[int]]] = {}
+        atoms: dict[object, tuple[Sequence[object], Sequence[int]]] = {}
         self.atoms(e.left, atoms)
         self.atoms(e.right, atoms)
         diff = Linear(((1, e.left), (-1, e.right)))
@@ -587,25 +762,24 @@ class _Encoder:
             op = "<" if op == ">" else "<="
         if op == "<":
             k -= 1
-        # each layer: (weight, literal "the term's weight is at least this"), ascending
-        layers: list[list[tuple[int, int]]] = []
+        # each layer: the term's weights, ascending, and the literal "the weight is at least
+        # the j-th" (made only where the diagram needs it: int attributes stay lazy)
+        pairs: list[tuple[list[int], Callable[[int], int]]] = []
         for c, d in terms:
             nv = len(d.values)
             if c > 0:
-                layers.append([(c * v, d.ge[i]) for i, v in enumerate(d.values)])
+                pairs.append(([c * v for v in d.values], _ge_of(d)))
             else:
-                layer = []
-                for j in range(nv):
-                    i = nv - 1 - j
-                    layer.append((c * d.values[i], -d.ge[i + 1] if i + 1 < nv else self.true))
-                layers.append(layer)
-        layers.sort(key=lambda layer: -(layer[-1][0] - layer[0][0]))
+                pairs.append(([c * d.values[nv - 1 - j] for j in range(nv)], _le_of(d, self.true)))
+        pairs.sort(key=lambda p: -(p[0][-1] - p[0][0]))
+        layers = [p[0] for p in pairs]
+        lit_of = [p[1] for p in pairs]
         n = len(layers)
         lo_rest = [0] * (n + 1)
         hi_rest = [0] * (n + 1)
         for i in range(n - 1, -1, -1):
-            lo_rest[i] = lo_rest[i + 1] + layers[i][0][0]
-            hi_rest[i] = hi_rest[i + 1] + layers[i][-1][0]
+            lo_rest[i] = lo_rest[i + 1] + layers[i][0]
+            hi_rest[i] = hi_rest[i + 1] + layers[i][-1]
         inf = float("inf")
         memo_lo: list[list[float]] = [[] for _ in range(n + 1)]
         memo: list[list[tuple[float, float, int]]] = [[] for _ in range(n + 1)]
@@ -623,9 +797,9 @@ class _Encoder:
                 return node, lo, hi
             lo, hi = -inf, inf
             children: list[tuple[int, int]] = []
-            for w, ge in layers[i]:
+            for pos_w, w in enumerate(layers[i]):
                 child, clo, chi = build(i + 1, rhs - w)
-                children.append((ge, child))
+                children.append((pos_w, child))
                 lo, hi = max(lo, clo + w), min(hi, chi + w)
             kinds = {c for _, c in children}
             if len(kinds) == 1:
@@ -633,18 +807,19 @@ class _Encoder:
             else:
                 node = self.new()
                 # one clause per run of equal children, using the order literals
+                ge_at = lit_of[i]
                 m = len(children)
                 j = 0
                 while j < m:
-                    ge, child = children[j]
+                    child = children[j][1]
                     end = j
                     while end + 1 < m and children[end + 1][1] == child:
                         end += 1
-                    head = [] if ge == t else [-ge]
+                    head = [] if j == 0 else [-ge_at(j)]
                     if child != t:
                         self.clauses.append([-node, *head] + ([] if child == -t else [child]))
                     if reified and child != -t:
-                        tail = [children[end + 1][0]] if end + 1 < m else []
+                        tail = [ge_at(end + 1)] if end + 1 < m else []
                         self.clauses.append([node, *head, *tail] + ([] if child == t else [-child]))
                     j = end + 1
             at = bisect.bisect_left(memo_lo[i], lo)
@@ -725,8 +900,16 @@ class _Encoder:
             return [col.lits[0].index + 1] if True in cell else [-(col.lits[0].index + 1)]
         if col.type == "int":
             dom = self.int_doms[col.int_var.index]
-            return [dom.eq[i] for i, v in enumerate(dom.values) if v in cell]
+            return [self.interval_lit(dom, a, b) for a, b in _runs(cell, dom.values)]
         return [lit.index + 1 for vid, lit in zip(col.values, col.lits, strict=True) if vid in cell]
+
+    def interval_lit(self, dom: _Dom, a: int, b: int) -> int:
+        """The literal of ``a <= x <= b`` (two order literals, not one per value)."""
+        if a == b:
+            return self.cmp_lit(dom, 1, -a, "==")
+        lo = self.cmp_lit(dom, 1, -a, ">=")
+        hi = self.cmp_lit(dom, 1, -b, "<=")
+        return self.and_def([lo, hi])
 
     def cell_covers_all(self, col: Any, cell: frozenset[Any]) -> bool:
         if col.type == "bool":
@@ -940,6 +1123,36 @@ class _Encoder:
             isinstance(a, Compare) and isinstance(a.left, IntVar) and isinstance(a.right, IntConst)
         )
         return self.cmp_lit(self.int_doms[a.left.index], 1, -a.right.value, a.op)
+
+
+def _ge_of(d: _Dom) -> Callable[[int], int]:
+    """``j -> [x >= values[j]]``."""
+    ge = d.ge
+    return lambda j: ge[j]
+
+
+def _le_of(d: _Dom, true: int) -> Callable[[int], int]:
+    """``j -> [x <= values[n - 1 - j]]`` (the j-th weight of a negated term, ascending)."""
+    ge, n = d.ge, len(d.values)
+    return lambda j: -ge[n - j] if j > 0 else true
+
+
+def _ladder_dom(ladder: _Ladder) -> _Dom:
+    n = len(ladder.values)
+    return _Dom(ladder.values, _LazySeq(ladder.ge, n), _LazySeq(ladder.eq, n))
+
+
+def _runs(cell: frozenset[Any], values: Sequence[int]) -> list[tuple[int, int]]:
+    """The values of ``cell`` within ``values`` (a contiguous range) as maximal intervals."""
+    lo, hi = values[0], values[-1]
+    inside = sorted(v for v in cell if isinstance(v, int) and lo <= v <= hi)
+    out: list[tuple[int, int]] = []
+    for v in inside:
+        if out and out[-1][1] == v - 1:
+            out[-1] = (out[-1][0], v)
+        else:
+            out.append((v, v))
+    return out
 
 
 def _num_children(e: NumExpr) -> list[NumExpr]:
@@ -1173,8 +1386,99 @@ class SatBackend:
         return SatSession(model, self.solver)
 
 
+_POOL = 32
+"""Recent solutions (found with every rule on) kept to answer later questions without solving."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Allow:
+    """The values an int attribute may take under a call's assumptions on it."""
+
+    lo: int
+    hi: int
+    out: frozenset[int] = frozenset()
+
+    def meet(self, op: str, k: int) -> _Allow:
+        lo, hi, out = self.lo, self.hi, self.out
+        if op == "==":
+            lo, hi = max(lo, k), min(hi, k)
+        elif op == "!=":
+            out = out | {k}
+        elif op == "<":
+            hi = min(hi, k - 1)
+        elif op == "<=":
+            hi = min(hi, k)
+        elif op == ">":
+            lo = max(lo, k + 1)
+        else:
+            lo = max(lo, k)
+        return _Allow(lo, hi, out)
+
+    def first(self, a: int, b: int) -> int | None:
+        """The smallest allowed value in ``a..b``."""
+        v = max(a, self.lo)
+        end = min(b, self.hi)
+        while v <= end:
+            if v not in self.out:
+                return v
+            v += 1
+        return None
+
+    def last(self, a: int, b: int) -> int | None:
+        """The largest allowed value in ``a..b``."""
+        v = min(b, self.hi)
+        start = max(a, self.lo)
+        while v >= start:
+            if v not in self.out:
+                return v
+            v -= 1
+        return None
+
+
+@dataclass(slots=True)
+class _Query:
+    """A call's assumptions as solver literals.
+
+    Attributes:
+        lits: the literals to assume.
+        per: the literals of each assumption (for cores; assumptions on one int attribute
+            share the literals of their intersection).
+        pmask, nmask: the Boolean literals as byte vectors (positive and negative).
+        ints: per int attribute with assumptions, the values they allow.
+        ranges: per such attribute ``(index, first class, last class, empty classes)``.
+        shared: whether some int attribute has more than one assumption.
+        impossible: whether the assumptions contradict each other on their own.
+    """
+
+    lits: list[int]
+    per: list[tuple[int, ...]]
+    pmask: int = 0
+    nmask: int = 0
+    ints: dict[int, _Allow] = field(default_factory=dict)
+    ranges: tuple[tuple[int, int, int, frozenset[int]], ...] = ()
+    shared: bool = False
+    impossible: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Sol:
+    """A solution, compact: one byte per Boolean variable, the class of each int attribute."""
+
+    raw: bytes
+    bits: int
+    cls: tuple[int, ...]
+
+
 class SatSession:
-    """One incremental solver on one model (not thread-safe)."""
+    """One incremental solver on one model (not thread-safe).
+
+    Work is reused between calls: recent solutions (with every rule on) answer "is this
+    possible?" without solving when one of them satisfies the question's assumptions, and
+    unsatisfiable cores answer any later question that contains one of them.
+    """
+
+    reuses_solutions = True
+    """Callers need not keep their own witnesses: :meth:`solve` reuses kept solutions."""
 
     def __init__(
         self, model: ConstraintModel, solver_name: str = "glucose4", *, fresh: bool = False
@@ -1184,12 +1488,18 @@ class SatSession:
         self._shared = True
         self.solver_name = solver_name
         self.solver: Any = Solver(name=solver_name, bootstrap_with=self.enc.clauses)
+        self._nsynced = len(self.enc.clauses)
+        self._nvars = self.enc.nvars
         self.nb = len(model.bool_vars)
+        self._all = int.from_bytes(b"\x01" * self.nb, "little")
         self.all_rules = tuple(self.enc.selectors)
+        self._rule_pos = {r: i for i, r in enumerate(self.all_rules)}
         self.calls = 0
         self.phase_guidance = True
-        self._pool: collections.deque[tuple[list[int], bool]] = collections.deque(maxlen=16)
-        self._full = True  # whether the current call has every rule switched on
+        self._classes = [ladder.classes() for ladder in self.enc.ladders]
+        self._pool: collections.deque[_Sol] = collections.deque(maxlen=_POOL)
+        # per Boolean literal, the latest solution (every rule on) in which it holds
+        self._support: dict[int, _Sol] = {}
         # unsatisfiable cores seen so far, indexed by one non-selector literal (0: none)
         self._core_index: dict[int, list[frozenset[int]]] = {}
         self._selector_set = frozenset(self.enc.selectors.values())
@@ -1207,6 +1517,21 @@ class SatSession:
             self.enc = self.enc.copy()
             self._shared = False
 
+    def _sync(self) -> None:
+        """Give the solver the clauses added to the encoding since the last call."""
+        enc = self.enc
+        classes = [ladder.classes() for ladder in enc.ladders]  # may add clauses
+        if len(enc.clauses) > self._nsynced:
+            self.solver.append_formula(enc.clauses[self._nsynced :])
+            self._nsynced = len(enc.clauses)
+        if enc.nvars != self._nvars:
+            self._nvars = enc.nvars
+            if classes != self._classes:
+                # kept solutions name classes that no longer exist
+                self._classes = classes
+                self._pool.clear()
+                self._support.clear()
+
     def prefer(self, assumptions: Sequence[Assumption]) -> None:
         """Search these values first from now on (a phase hint; answers do not change)."""
         phases: list[int] = []
@@ -1216,11 +1541,13 @@ class SatSession:
                 and isinstance(a.left, IntVar)
                 and isinstance(a.right, IntConst)
             ):
-                d = self.enc.int_doms[a.left.index]
-                k = a.right.value
-                phases.extend(
-                    g if v <= k else -g for v, g in zip(d.values[1:], d.ge[1:], strict=True)
-                )
+                c = self._classes[a.left.index]
+                allow = _Allow(a.left.lo, a.left.hi).meet(a.op, a.right.value)
+                v = allow.first(allow.lo, allow.hi)
+                if v is None:
+                    continue
+                k = c.of(v)
+                phases.extend(g if i <= k else -g for i, g in enumerate(c.ge) if i > 0)
             else:
                 phases.append(self.enc.assumption(a))
         self.solver.set_phases(phases)
@@ -1239,7 +1566,8 @@ class SatSession:
                 raise KeyError(f"unknown rule id {r!r}")
         if len(wanted) == len(sel):
             return list(sel.values())
-        return [sel[r] for r in self.all_rules if r in wanted]
+        pos = self._rule_pos
+        return [sel[r] for r in sorted(wanted, key=pos.__getitem__)]
 
     def _arm(self, deadline: Deadline) -> None:
         solver = self.solver
@@ -1250,30 +1578,6 @@ class SatSession:
             _WATCHDOG.disarm(self._token)
             self._token = None
 
-    def _model(self) -> list[int]:
-        """The solver's model, remembered in the pool of recent solutions."""
-        model: list[int] = self.solver.get_model()
-        self._pool.appendleft((model, self._full))
-        return model
-
-    @staticmethod
-    def _satisfies(model: list[int], lits: Sequence[int]) -> bool:
-        n = len(model)
-        return all(abs(x) <= n and model[abs(x) - 1] == x for x in lits)
-
-    def _pool_hits(self, user: Sequence[int], selectors: Sequence[int]) -> list[list[int]]:
-        """Recent solutions that satisfy the user literals with the given rules on (reuse of
-        work between clicks). A solution found with every rule on satisfies any subset of the
-        rules, so only the others need a selector check."""
-        out = []
-        check = list(reversed(user))  # the last literal (the one tested) rarely holds: first
-        for model, model_full in self._pool:
-            if not self._satisfies(model, check):
-                continue
-            if model_full or self._satisfies(model, selectors):
-                out.append(model)
-        return out
-
     def _run(self, lits: list[int], deadline: Deadline) -> bool | None:
         if deadline.expired():
             return None
@@ -1282,21 +1586,162 @@ class SatSession:
         res: bool | None = self.solver.solve_limited(assumptions=lits, expect_interrupt=True)
         return res
 
-    def _decode(self, model: list[int]) -> Assignment:
-        bools = tuple(x > 0 for x in model[: self.nb])
-        ints = tuple(self._int_value(model, d) for d in self.enc.int_doms)
-        return Assignment(bools, ints)
+    # -- assumptions ------------------------------------------------------------------------
 
-    def _int_value(self, model: list[int], d: _Dom) -> int:
-        lo, hi = 0, len(d.values) - 1  # largest i with ge[i] true
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            g = d.ge[mid]
-            if model[abs(g) - 1] * (1 if g > 0 else -1) > 0:
-                lo = mid
+    def _query(self, assumptions: Sequence[Assumption]) -> _Query:
+        """The literals of a call's assumptions."""
+        lits: list[int] = []
+        per: list[tuple[int, ...]] = []
+        pm = nm = 0
+        ints: dict[int, _Allow] = {}
+        where: dict[int, list[int]] = {}
+        for a in assumptions:
+            kind = type(a)
+            if kind is BoolVar:
+                lit = a.index + 1  # type: ignore[union-attr]
+            elif kind is Not and type(a.arg) is BoolVar:  # type: ignore[union-attr]
+                lit = -(a.arg.index + 1)  # type: ignore[union-attr]
             else:
-                hi = mid - 1
-        return d.values[lo]
+                check_assumption(a)
+                if isinstance(a, BoolVar):
+                    lit = a.index + 1
+                elif isinstance(a, Not):
+                    assert isinstance(a.arg, BoolVar)
+                    lit = -(a.arg.index + 1)
+                else:
+                    assert isinstance(a, Compare) and isinstance(a.left, IntVar)
+                    assert isinstance(a.right, IntConst)
+                    iv = a.left
+                    start = ints.get(iv.index, _Allow(iv.lo, iv.hi))
+                    ints[iv.index] = start.meet(a.op, a.right.value)
+                    where.setdefault(iv.index, []).append(len(per))
+                    per.append(())
+                    continue
+            lits.append(lit)
+            per.append((lit,))
+            if lit > 0:
+                pm |= 1 << (8 * (lit - 1))
+            else:
+                nm |= 1 << (8 * (-lit - 1))
+        q = _Query(lits, per, pm, nm)
+        if not ints:
+            return q
+        ranges = []
+        false = -self.enc.true
+        for j, allow in ints.items():
+            int_lits, rng = self._int_lits(j, allow)
+            if rng is None:
+                int_lits = [false]
+                q.impossible = True
+            else:
+                ranges.append((j, *rng))
+            lits.extend(int_lits)
+            for pos in where[j]:
+                per[pos] = tuple(int_lits)
+            q.shared |= len(where[j]) > 1
+        q.ints = ints
+        q.ranges = tuple(ranges)
+        return q
+
+    def _int_lits(
+        self, j: int, allow: _Allow
+    ) -> tuple[list[int], tuple[int, int, frozenset[int]] | None]:
+        """Literals for "the attribute's class holds an allowed value", and the classes that
+        do (first, last, empty ones in between); ``None`` when there is none."""
+        c = self._classes[j]
+        lo, hi = max(allow.lo, c.lo[0]), min(allow.hi, c.hi[-1])
+        if lo > hi:
+            return [], None
+        j1, j2 = c.of(lo), c.of(hi)
+        empty = set()
+        for v in allow.out:
+            if lo <= v <= hi:
+                k = c.of(v)
+                if allow.first(c.lo[k], c.hi[k]) is None:
+                    empty.add(k)
+        while j1 <= j2 and j1 in empty:
+            j1 += 1
+        while j2 >= j1 and j2 in empty:
+            j2 -= 1
+        if j1 > j2:
+            return [], None
+        out = []
+        if j1 > 0:
+            out.append(c.ge[j1])
+        if j2 + 1 < len(c.lo):
+            out.append(-c.ge[j2 + 1])
+        out.extend(-c.eq[k] for k in sorted(empty) if j1 < k < j2)
+        return out, (j1, j2, frozenset(k for k in empty if j1 < k < j2))
+
+    # -- solutions --------------------------------------------------------------------------
+
+    def _keep(self, model: list[int], full: bool) -> _Sol:
+        """The compact form of the solver's model; remembered when every rule was on."""
+        raw = bytes(map((0).__lt__, model[: self.nb]))
+        cls = tuple(_class_in(model, c) for c in self._classes)
+        sol = _Sol(raw, int.from_bytes(raw, "little"), cls)
+        if full:
+            self._pool.appendleft(sol)
+            sup = self._support
+            for i, x in enumerate(raw, 1):
+                sup[i if x else -i] = sol
+        return sol
+
+    @staticmethod
+    def _fits(sol: _Sol, q: _Query) -> bool:
+        """Whether a solution satisfies the assumptions of a query."""
+        if q.impossible:
+            return False
+        b = sol.bits
+        if b & q.pmask != q.pmask or b & q.nmask:
+            return False
+        for j, j1, j2, empty in q.ranges:
+            k = sol.cls[j]
+            if k < j1 or k > j2 or k in empty:
+                return False
+        return True
+
+    def _reuse(self, q: _Query) -> _Sol | None:
+        """A kept solution that satisfies the query (work of earlier calls reused)."""
+        if q.lits:
+            last = q.lits[-1]
+            if abs(last) <= self.nb:
+                sol = self._support.get(last)
+                if sol is not None and self._fits(sol, q):
+                    return sol
+        for sol in self._pool:
+            if self._fits(sol, q):
+                return sol
+        return None
+
+    def _witnessed(self, lits: list[int]) -> bool:
+        """Whether a kept solution (found with every rule on) satisfies Boolean literals."""
+        nb = self.nb
+        pm = nm = 0
+        for x in lits:
+            if x > 0:
+                if x > nb:
+                    return False
+                pm |= 1 << (8 * (x - 1))
+            else:
+                if -x > nb:
+                    return False
+                nm |= 1 << (8 * (-x - 1))
+        support = self._support
+        for x in reversed(lits):
+            sol = support.get(x)
+            if sol is not None and sol.bits & pm == pm and not sol.bits & nm:
+                return True
+        return False
+
+    def _decode(self, sol: _Sol, q: _Query) -> Assignment:
+        ints: list[int] = []
+        for j, (c, k) in enumerate(zip(self._classes, sol.cls, strict=True)):
+            lo, hi = c.lo[k], c.hi[k]
+            allow = q.ints.get(j)
+            v = lo if allow is None else allow.first(lo, hi)
+            ints.append(lo if v is None else v)
+        return Assignment(tuple(map(bool, sol.raw)), tuple(ints))
 
     def _learn(self) -> frozenset[int]:
         """Remember the solver's last core (it refutes any call that assumes all of it)."""
@@ -1324,11 +1769,12 @@ class SatSession:
                     return core
         return None
 
-    def _core_of(self, raw: frozenset[int], user: list[int]) -> Core:
+    def _core_of(self, raw: frozenset[int], q: _Query) -> Core:
         by_sel = self._rule_of_selector
         found = sorted((by_sel[x] for x in raw if x in by_sel), key=lambda p: p[0])
         return Core(
-            tuple(i for i, lit in enumerate(user) if lit in raw), tuple(r for _, r in found)
+            tuple(i for i, lits in enumerate(q.per) if any(x in raw for x in lits)),
+            tuple(r for _, r in found),
         )
 
     # -- protocol ---------------------------------------------------------------------------
@@ -1352,23 +1798,131 @@ class SatSession:
             Core(assumptions=(0, 1), rules=('sea-water-needs-duplex',))
         """
         deadline = Deadline(time_limit)
-        user = [self.enc.assumption(a) for a in assumptions]
-        lits = self._selector_lits(rules) + user
-        self._full = rules is None
-        hits = self._pool_hits(user, lits[: len(lits) - len(user)])
-        if hits:
-            return SolveResult(SolveStatus.SAT, self._decode(hits[0]))
+        q = self._query(assumptions)
+        hit = self._reuse(q)
+        if hit is not None:
+            return SolveResult(SolveStatus.SAT, self._decode(hit, q))
+        lits = self._selector_lits(rules) + q.lits
         known = self._known_core(set(lits))
         if known is not None:
-            return SolveResult(SolveStatus.UNSAT, core=self._core_of(known, user))
+            return SolveResult(SolveStatus.UNSAT, core=self._core_of(known, q))
         self._arm(deadline)
         try:
             res = self._run(lits, deadline)
             if res is None:
                 return SolveResult(SolveStatus.UNKNOWN)
             if res:
-                return SolveResult(SolveStatus.SAT, self._decode(self._model()))
-            return SolveResult(SolveStatus.UNSAT, core=self._core_of(self._learn(), user))
+                sol = self._keep(self.solver.get_model(), rules is None)
+                return SolveResult(SolveStatus.SAT, self._decode(sol, q))
+            return SolveResult(SolveStatus.UNSAT, core=self._core_of(self._learn(), q))
+        finally:
+            self._disarm()
+
+    def minimal_core(
+        self,
+        assumptions: Sequence[Assumption],
+        *,
+        extra: Sequence[Assumption] = (),
+        rules: Collection[str] | None = None,
+        core: Core | None = None,
+        time_limit: float,
+        keep_rules: bool = False,
+    ) -> Core | None:
+        """:func:`cpq.solve.explain.minimal_core` on solver literals (same answer contract:
+        a minimal subset of ``assumptions`` and rules unsatisfiable with ``extra``; sound but
+        perhaps not minimal on a time out; ``None`` when satisfiable).
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> from cpq.model.compile import compile_model
+            >>> m = compile_model(demo_ruleset())
+            >>> s = SatSession(m)
+            >>> sea = m.attribute("medium").lit("sea_water")
+            >>> iron = m.attribute("material").lit("cast_iron")
+            >>> s.minimal_core([m.attribute("atex").lits[0], sea], extra=[iron], time_limit=5)
+            Core(assumptions=(1,), rules=('sea-water-needs-duplex',))
+        """
+        deadline = Deadline(time_limit)
+        n = len(assumptions)
+        everything = [*assumptions, *extra]
+        q = self._query(everything)
+        sel = self.enc.selectors
+        rule_ids = (
+            list(self.all_rules)
+            if rules is None
+            else [
+                r
+                for r, _ in sorted(((r, self._rule_pos[r]) for r in set(rules)), key=lambda p: p[1])
+            ]
+        )
+
+        def lits_of(idx: list[int]) -> tuple[list[int], list[tuple[int, ...]]]:
+            if q.shared:  # assumptions on one int attribute: their literals depend on the subset
+                sub = self._query([everything[i] for i in idx] + list(extra))
+                return sub.lits, sub.per[: len(idx)]
+            per = [q.per[i] for i in idx]
+            out: list[int] = []
+            for p in per:
+                out.extend(p)
+            for p in q.per[n:]:
+                out.extend(p)
+            return out, per
+
+        def check(idx: list[int], rs: list[str]) -> tuple[list[int], list[str]] | None:
+            """The refined core (choice indices, rules) when still unsatisfiable."""
+            if deadline.expired():
+                return None
+            user, per = lits_of(idx)
+            if self._witnessed(user):  # a kept solution (every rule on) satisfies the choices
+                return None
+            lits = [sel[r] for r in rs] + user
+            raw = self._known_core(set(lits))
+            if raw is None:
+                res = self._run(lits, deadline)
+                if res is not False:
+                    return None
+                raw = self._learn()
+            return (
+                [i for i, p in zip(idx, per, strict=True) if any(x in raw for x in p)],
+                [r for r in rs if sel[r] in raw],
+            )
+
+        self._arm(deadline)
+        try:
+            if core is None:
+                start = check(list(range(n)), rule_ids)
+                if start is None:
+                    if deadline.expired():
+                        cur_a, cur_r = list(range(n)), list(rule_ids)
+                    else:
+                        return None
+                else:
+                    cur_a, cur_r = start
+            else:
+                in_core = set(core.rules)
+                cur_a = sorted(i for i in core.assumptions if i < n)
+                cur_r = [r for r in rule_ids if r in in_core]
+            if keep_rules:
+                cur_r = list(rule_ids)
+            else:
+                i = 0
+                while i < len(cur_r):
+                    refined = check(cur_a, cur_r[:i] + cur_r[i + 1 :])
+                    if refined is None:
+                        i += 1
+                        continue
+                    cur_a, cur_r = refined
+            i = 0
+            while i < len(cur_a):
+                refined = check(cur_a[:i] + cur_a[i + 1 :], cur_r)
+                if refined is None:
+                    i += 1
+                    continue
+                if keep_rules:
+                    cur_a = refined[0]
+                else:
+                    cur_a, cur_r = refined
+            return Core(tuple(sorted(cur_a)), tuple(cur_r))
         finally:
             self._disarm()
 
@@ -1391,13 +1945,13 @@ class SatSession:
             [BoolVar(index=7, name='material=duplex', attribute='material', value='duplex')]
         """
         deadline = Deadline(time_limit)
-        user = [self.enc.assumption(a) for a in assumptions]
-        base = self._selector_lits(rules) + user
+        q = self._query(assumptions)
+        base = self._selector_lits(rules) + q.lits
+        full = rules is None
         nb, ni = self.nb, len(self.model.int_vars)
         self._arm(deadline)
         try:
-            self._full = rules is None
-            hits = self._pool_hits(user, base[: len(base) - len(user)])
+            hits = [sol for sol in self._pool if self._fits(sol, q)]
             first = True if hits else self._run(base, deadline)
             if first is None or not first:
                 status = SolveStatus.UNKNOWN if first is None else SolveStatus.UNSAT
@@ -1409,80 +1963,104 @@ class SatSession:
                     {},
                     first is not None,
                 )
-            seen_t = [False] * nb
-            seen_f = [False] * nb
-            seen_i: list[set[int]] = [set() for _ in range(ni)]
-            doms = self.enc.int_doms
-
-            def note(model: list[int]) -> None:
-                for i in range(nb):
-                    if model[i] > 0:
-                        seen_t[i] = True
-                    else:
-                        seen_f[i] = True
-                for j, d in enumerate(doms):
-                    seen_i[j].add(self._int_value(model, d))
-
-            for m in hits:
-                note(m)
             if not hits:
-                note(self._model())
+                hits = [self._keep(self.solver.get_model(), full)]
+            seen_t = 0
+            seen_f = 0
+            seen_c: list[set[int]] = [set() for _ in range(ni)]
+            everything = self._all
+
+            def note(sol: _Sol) -> None:
+                nonlocal seen_t, seen_f
+                seen_t |= sol.bits
+                seen_f |= everything & ~sol.bits
+                for j, k in enumerate(sol.cls):
+                    seen_c[j].add(k)
+
+            for sol in hits:
+                note(sol)
             cores: dict[tuple[int, bool], Core] = {}
             complete = True
             # literals fixed by unit propagation are impossible to flip: no call needed
             ok, fixed_list = self.solver.propagate(assumptions=base)
             fixed = set(fixed_list) if ok else set()
             present = set(base)
+            phased = -1  # seen_t when phases were last set
+            support = self._support
             for i in range(nb):
+                bit = 1 << (8 * i)
                 for value in (True, False):
-                    seen = seen_t if value else seen_f
-                    if seen[i]:
+                    if (seen_t if value else seen_f) & bit:
                         continue
                     lit = (i + 1) if value else -(i + 1)
                     if -lit in fixed:
                         continue
+                    kept = support.get(lit)
+                    if kept is not None and self._fits(kept, q):
+                        note(kept)
+                        continue
                     known = self._known_core(present | {lit})
                     if known is not None:
                         # a core found on an earlier call still applies (monotone reuse)
-                        cores[(i, value)] = self._core_of(known, user)
+                        cores[(i, value)] = self._core_of(known, q)
                         continue
-                    if self.phase_guidance:
+                    if self.phase_guidance and phased != seen_t:
                         # prefer values no solution has shown yet: one model covers many
+                        raw = seen_t.to_bytes(nb, "little")
                         self.solver.set_phases(
-                            [(k + 1) if not seen_t[k] else -(k + 1) for k in range(nb)]
+                            [-(k + 1) if x else (k + 1) for k, x in enumerate(raw)]
                         )
+                        phased = seen_t
                     res = self._run([*base, lit], deadline)
                     if res is None:
                         complete = False
                     elif res:
-                        note(self._model())
+                        note(self._keep(self.solver.get_model(), full))
                     else:
-                        raw = self._learn()
-                        cores[(i, value)] = self._core_of(raw, user)
+                        cores[(i, value)] = self._core_of(self._learn(), q)
+            ints: list[frozenset[int]] = []
             bounds: list[tuple[int, int] | None] = []
-            for j, d in enumerate(doms):
-                vals = seen_i[j]
-                if len(d.values) <= int_exact_limit:
-                    for k, v in enumerate(d.values):
-                        if v in vals:
+            for j, iv in enumerate(self.model.int_vars):
+                c = self._classes[j]
+                allow = q.ints.get(j, _Allow(iv.lo, iv.hi))
+                rng = next((r[1:] for r in q.ranges if r[0] == j), None)
+                j1, j2, empty = rng if rng is not None else (0, len(c.lo) - 1, frozenset())
+                seen = seen_c[j]
+                if iv.hi - iv.lo + 1 <= int_exact_limit:
+                    for k in range(j1, j2 + 1):
+                        if k in seen or k in empty:
                             continue
-                        res = self._run([*base, d.eq[k]], deadline)
+                        res = self._run([*base, c.eq[k]], deadline)
                         if res is None:
                             complete = False
                         elif res:
-                            note(self._model())
+                            note(self._keep(self.solver.get_model(), full))
+                        else:
+                            self._learn()
+                    vals: set[int] = set()
+                    for k in seen:
+                        a = allow.first(c.lo[k], c.hi[k])
+                        while a is not None and a <= min(c.hi[k], allow.hi):
+                            vals.add(a)
+                            a = allow.first(a + 1, c.hi[k])
                 else:
-                    ok = self._int_extreme(base, deadline, d, vals, low=True)
-                    ok &= self._int_extreme(base, deadline, d, vals, low=False)
+                    ok = self._class_extreme(base, deadline, j, seen, j1, j2, full, low=True)
+                    ok &= self._class_extreme(base, deadline, j, seen, j1, j2, full, low=False)
                     complete &= ok
+                    vals = set()
+                    for k in seen:
+                        a, b = allow.first(c.lo[k], c.hi[k]), allow.last(c.lo[k], c.hi[k])
+                        if a is not None and b is not None:
+                            vals.update((a, b))
+                ints.append(frozenset(vals))
                 bounds.append((min(vals), max(vals)) if vals else None)
+            nbytes = nb
+            t_raw = seen_t.to_bytes(nbytes, "little") if nbytes else b""
+            f_raw = seen_f.to_bytes(nbytes, "little") if nbytes else b""
             return Domains(
                 SolveStatus.SAT if complete else SolveStatus.UNKNOWN,
-                tuple(
-                    frozenset(v for v, s in ((True, seen_t[i]), (False, seen_f[i])) if s)
-                    for i in range(nb)
-                ),
-                tuple(frozenset(s) for s in seen_i),
+                tuple(_BOOL_SETS[t * 2 + f] for t, f in zip(t_raw, f_raw, strict=True)),
+                tuple(ints),
                 tuple(bounds),
                 cores,
                 complete,
@@ -1490,13 +2068,95 @@ class SatSession:
         finally:
             self._disarm()
 
-    def _int_extreme(
-        self, base: list[int], deadline: Deadline, d: _Dom, vals: set[int], *, low: bool
+    def int_domain(
+        self,
+        assumptions: Sequence[Assumption],
+        iv: IntVar,
+        *,
+        exact: bool,
+        time_limit: float,
+    ) -> tuple[frozenset[int], bool]:
+        """The feasible values of one int attribute under the assumptions: all of them
+        (``exact``) or at least the smallest and the largest; and whether the answer is
+        complete. Works on classes of values the encoding does not tell apart.
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> from cpq.model.compile import compile_model
+            >>> m = compile_model(demo_ruleset())
+            >>> vals, ok = SatSession(m).int_domain([m.attribute("motor").lit("m55")],
+            ...     m.int_vars[0], exact=False, time_limit=5)
+            >>> min(vals), max(vals), ok
+            (5, 110, True)
+        """
+        deadline = Deadline(time_limit)
+        q = self._query(assumptions)
+        base = self._selector_lits(None) + q.lits
+        j = iv.index
+        c = self._classes[j]
+        allow = q.ints.get(j, _Allow(iv.lo, iv.hi))
+        rng = next((r[1:] for r in q.ranges if r[0] == j), None)
+        j1, j2, empty = rng if rng is not None else (0, len(c.lo) - 1, frozenset())
+        seen = {sol.cls[j] for sol in self._pool if self._fits(sol, q)}
+        complete = True
+        self._arm(deadline)
+        try:
+            if not seen:
+                res = self._run(base, deadline)
+                if not res:
+                    if res is False:
+                        self._learn()
+                    return frozenset(), res is False
+                seen.add(self._keep(self.solver.get_model(), True).cls[j])
+            if exact:
+                for k in range(j1, j2 + 1):
+                    if k in seen or k in empty:
+                        continue
+                    lit = c.eq[k]
+                    if self._known_core({*base, lit}) is not None:
+                        continue
+                    res = self._run([*base, lit], deadline)
+                    if res is None:
+                        complete = False
+                    elif res:
+                        seen.add(self._keep(self.solver.get_model(), True).cls[j])
+                    else:
+                        self._learn()
+            else:
+                complete &= self._class_extreme(base, deadline, j, seen, j1, j2, True, low=True)
+                complete &= self._class_extreme(base, deadline, j, seen, j1, j2, True, low=False)
+        finally:
+            self._disarm()
+        out: set[int] = set()
+        for k in seen:
+            if exact:
+                v = allow.first(c.lo[k], c.hi[k])
+                while v is not None:
+                    out.add(v)
+                    v = allow.first(v + 1, c.hi[k])
+            else:
+                a, b = allow.first(c.lo[k], c.hi[k]), allow.last(c.lo[k], c.hi[k])
+                if a is not None and b is not None:
+                    out.update((a, b))
+        return frozenset(out), complete
+
+    def _class_extreme(
+        self,
+        base: list[int],
+        deadline: Deadline,
+        j: int,
+        seen: set[int],
+        first_class: int,
+        last_class: int,
+        full: bool,
+        *,
+        low: bool,
     ) -> bool:
-        """Extend ``vals`` with the smallest (or largest) feasible value; False on time out."""
-        index = {v: i for i, v in enumerate(d.values)}
-        best = index[min(vals)] if low else index[max(vals)]
-        lo, hi = (0, best - 1) if low else (best + 1, len(d.values) - 1)
+        """Add the lowest (or highest) feasible class of int attribute ``j`` to ``seen``; False
+        on time out."""
+        c = self._classes[j]
+        best = min(seen) if low else max(seen)
+        lo, hi = (first_class, best - 1) if low else (best + 1, last_class)
         first = True
         while lo <= hi:
             if first:  # the end of the range is often feasible: try it first
@@ -1504,7 +2164,7 @@ class SatSession:
                 first = False
             else:
                 mid = (lo + hi) // 2 if low else (lo + hi + 1) // 2
-            lit = -d.ge[mid + 1] if low else d.ge[mid]
+            lit = -c.ge[mid + 1] if low else c.ge[mid]
             if self._known_core({*base, lit}) is not None:
                 res: bool | None = False
             else:
@@ -1514,9 +2174,8 @@ class SatSession:
             if res is None:
                 return False
             if res:
-                model = self._model()
-                found = index[self._int_value(model, d)]
-                vals.add(d.values[found])
+                found = self._keep(self.solver.get_model(), full).cls[j]
+                seen.add(found)
                 if low:
                     hi = found - 1
                 else:
@@ -1554,24 +2213,22 @@ class SatSession:
         """
         deadline = Deadline(time_limit)
         self._own_encoder()
-        nclauses = len(self.enc.clauses)
+        if isinstance(objective.expr, IntVar):
+            self.enc.ladders[objective.expr.index].materialize()
         dom = self.enc.num(objective.expr)
-        new = self.enc.clauses[nclauses:]
-        if new:
-            self.solver.append_formula(new)
-        user = [self.enc.assumption(a) for a in assumptions]
-        base = self._selector_lits(rules) + user
-        self._full = rules is None
+        self._sync()
+        q = self._query(assumptions)
+        base = self._selector_lits(rules) + q.lits
+        full = rules is None
         self._arm(deadline)
         try:
             res = self._run(base, deadline)
             if res is None:
                 return SolveResult(SolveStatus.UNKNOWN)
             if not res:
-                return SolveResult(SolveStatus.UNSAT, core=self._core_of(self._learn(), user))
-            model = self._model()
-            index = {v: i for i, v in enumerate(dom.values)}
-            best_i = index[self._int_value(model, dom)]
+                return SolveResult(SolveStatus.UNSAT, core=self._core_of(self._learn(), q))
+            model = self.solver.get_model()
+            best_i = _dom_index(model, dom)
             best_model = model
             minimize = objective.sense == "min"
             lo, hi = (0, best_i - 1) if minimize else (best_i + 1, len(dom.values) - 1)
@@ -1584,8 +2241,8 @@ class SatSession:
                     optimal = False
                     break
                 if r:
-                    best_model = self._model()
-                    best_i = index[self._int_value(best_model, dom)]
+                    best_model = self.solver.get_model()
+                    best_i = _dom_index(best_model, dom)
                     if minimize:
                         hi = best_i - 1
                     else:
@@ -1596,7 +2253,7 @@ class SatSession:
                     hi = mid - 1
             return SolveResult(
                 SolveStatus.SAT,
-                self._decode(best_model),
+                self._decode(self._keep(best_model, full), q),
                 objective=dom.values[best_i],
                 optimal=optimal,
             )
@@ -1620,17 +2277,17 @@ class SatSession:
             10
         """
         deadline = Deadline(time_limit)
-        user = [self.enc.assumption(a) for a in assumptions]
-        fixed = [[x] for x in self._selector_lits(None) + user]
+        q = self._query(assumptions)
+        fixed = [[x] for x in self._selector_lits(None) + q.lits]
         solver: Any = Solver(name=self.solver_name, bootstrap_with=self.enc.clauses + fixed)
         token = _WATCHDOG.arm(deadline.at, solver.interrupt)
         found: list[Assignment] = []
         complete = True
         try:
             proj = [i + 1 for i in range(self.nb)]
-            for d in self.enc.int_doms:
-                proj.extend(x for x in d.ge[1:])
-            while True:
+            for c in self._classes:
+                proj.extend(c.ge[1:])
+            while complete:
                 if deadline.expired():
                     complete = False
                     break
@@ -1640,16 +2297,64 @@ class SatSession:
                     break
                 if not res:
                     break
-                if len(found) >= limit:
-                    complete = False
-                    break
                 model = solver.get_model()
-                found.append(self._decode(model))
+                sol = self._keep(model, False)
+                bools = tuple(map(bool, sol.raw))
+                choices: list[list[int]] = []
+                for j, (c, k) in enumerate(zip(self._classes, sol.cls, strict=True)):
+                    iv = self.model.int_vars[j]
+                    allow = q.ints.get(j, _Allow(iv.lo, iv.hi))
+                    vals = []
+                    v = allow.first(c.lo[k], c.hi[k])
+                    while v is not None:
+                        vals.append(v)
+                        v = allow.first(v + 1, c.hi[k])
+                    choices.append(vals)
+                for ints in itertools.product(*choices):
+                    if len(found) >= limit:
+                        complete = False
+                        break
+                    found.append(Assignment(bools, ints))
                 solver.add_clause([-model[abs(x) - 1] for x in proj])
         finally:
             _WATCHDOG.disarm(token)
             solver.delete()
         return EnumerationResult(tuple(found), complete)
+
+
+_BOOL_SETS = (
+    frozenset[bool](),
+    frozenset({False}),
+    frozenset({True}),
+    frozenset({True, False}),
+)
+
+
+def _class_in(model: list[int], c: _Classes) -> int:
+    """The class of an int attribute in a solver model (largest ``j`` with ``ge[j]`` true)."""
+    ge = c.ge
+    lo, hi = 0, len(ge) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        g = ge[mid]
+        if (model[abs(g) - 1] > 0) == (g > 0):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _dom_index(model: list[int], d: _Dom) -> int:
+    """The index of a node's value in a solver model (every literal of ``d`` exists)."""
+    lo, hi = 0, len(d.values) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        g = d.ge[mid]
+        if (model[abs(g) - 1] > 0) == (g > 0):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 _ENCODINGS: dict[int, tuple[ConstraintModel, _Encoder]] = {}
