@@ -55,9 +55,11 @@ from cpq.model.ir import (
     AttributeVars,
     BoolExpr,
     BoolToInt,
+    BoolVar,
     Compare,
     ConstraintModel,
     IntConst,
+    IntVar,
     Linear,
     Not,
     NumExpr,
@@ -128,6 +130,84 @@ def compiled_model(ruleset: Ruleset) -> ConstraintModel:
             _MODELS.pop(next(iter(_MODELS)))
         _MODELS[key] = (ruleset, model)
     return model
+
+
+class _Shared:
+    """What every session on one compiled model shares (thread-safe): interned choices, rule
+    texts, and the reasons found so far.
+
+    A reason (an unsatisfiable set of user choices and rules) does not depend on the session
+    that found it: it explains the same value in any session whose choices include its own,
+    and a minimal one stays minimal. Sessions therefore look reasons up here before asking the
+    solver, so the reasons of the first clicks (the costly ones: each click excludes many
+    values) are computed once per process, not once per buyer.
+    """
+
+    MAX_REASONS = 50_000
+    PER_VALUE = 6
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.ids: dict[tuple[str, object, bool], int] = {}
+        self.rules: dict[str, RuleRef] = {}
+        self.reasons: dict[tuple[object, ...], list[tuple[frozenset[int], Explanation]]] = {}
+        self.size = 0
+
+    def choice_id(self, key: tuple[str, object, bool]) -> int:
+        with self.lock:
+            hit = self.ids.get(key)
+            if hit is None:
+                hit = self.ids[key] = len(self.ids)
+            return hit
+
+    def find(
+        self, key: tuple[object, ...], present: frozenset[int], minimal: bool
+    ) -> tuple[bool, Explanation | None]:
+        """Whether a stored reason for ``key`` holds under the choices ``present`` (the value
+        is then excluded, or implied), and the reason itself when it is good enough."""
+        with self.lock:
+            entries = self.reasons.get(key)
+            if not entries:
+                return False, None
+            known = False
+            for ids, expl in entries:
+                if ids <= present:
+                    if expl.minimal or not minimal:
+                        return True, expl
+                    known = True
+            return known, None
+
+    def add(self, key: tuple[object, ...], ids: frozenset[int], expl: Explanation) -> None:
+        with self.lock:
+            entries = self.reasons.setdefault(key, [])
+            for n, (old, e) in enumerate(entries):
+                if old == ids:
+                    if expl.minimal and not e.minimal:
+                        entries[n] = (ids, expl)
+                    return
+            entries.append((ids, expl))
+            self.size += 1
+            if len(entries) > self.PER_VALUE:
+                entries.pop(0)
+                self.size -= 1
+            while self.size > self.MAX_REASONS and self.reasons:
+                self.size -= len(self.reasons.pop(next(iter(self.reasons))))
+
+
+_SHARED: dict[int, tuple[ConstraintModel, _Shared]] = {}
+
+
+def _shared(model: ConstraintModel) -> _Shared:
+    key = id(model)
+    with _MODELS_LOCK:
+        hit = _SHARED.get(key)
+        if hit is not None and hit[0] is model:
+            return hit[1]
+        if len(_SHARED) >= _MODELS_MAX:
+            _SHARED.pop(next(iter(_SHARED)))
+        state = _Shared()
+        _SHARED[key] = (model, state)
+        return state
 
 
 # -- result types -----------------------------------------------------------------------------
@@ -429,6 +509,30 @@ _Key: TypeAlias = tuple[str, str | None]
 
 
 @dataclass(slots=True)
+class _Ctx:
+    """User choices prepared once per call: assumptions, choices and their interned ids."""
+
+    items: list[tuple[_Key, Assumption, Choice]]
+    assumptions: list[Assumption]
+    choices: list[Choice]
+    ids: list[int]
+    present: frozenset[int]
+
+    def without(self, drop: Iterable[int]) -> _Ctx:
+        """The same choices minus the ones at the given positions."""
+        gone = set(drop)
+        keep = [i for i in range(len(self.items)) if i not in gone]
+        ids = [self.ids[i] for i in keep]
+        return _Ctx(
+            [self.items[i] for i in keep],
+            [self.assumptions[i] for i in keep],
+            [self.choices[i] for i in keep],
+            ids,
+            frozenset(ids),
+        )
+
+
+@dataclass(slots=True)
 class _Analysis:
     consistent: bool
     domains: Domains | None
@@ -466,7 +570,8 @@ class Configurator:
         self._options: dict[str, OptionsView] = {}
         self._witness: dict[tuple[str, object], Assignment] = {}
         self._label_cache: dict[str, list[tuple[str | bool, str, Assumption]]] = {}
-        self._reason_cache: dict[tuple[str, object, bool], Explanation] = {}
+        self._item_cache: dict[tuple[str, object, bool], tuple[Assumption, Choice]] = {}
+        self._shared = _shared(self.model)
 
     # -- choices ----------------------------------------------------------------------------
 
@@ -595,18 +700,43 @@ class Configurator:
 
     def _items(self) -> list[tuple[_Key, Assumption, Choice]]:
         out: list[tuple[_Key, Assumption, Choice]] = []
-        rs = self.ruleset
         for name, v in self._choices.items():
-            av = self.model.attribute(name)
-            if av.type == "multi":
+            if isinstance(v, dict):
                 for vid, sel in v.items():
-                    lit = av.lit(vid)
-                    ch = Choice(name, vid, sel, describe_choice(rs, name, vid, sel))
-                    out.append(((name, vid), lit if sel else Not(lit), ch))
+                    a, ch = self._item(name, vid, sel)
+                    out.append(((name, vid), a, ch))
                 continue
-            ch = Choice(name, v, True, describe_choice(rs, name, v))
-            out.append(((name, None), self._fix(av, v), ch))
+            a, ch = self._item(name, v, True)
+            out.append(((name, None), a, ch))
         return out
+
+    def _item(self, name: str, value: Any, selected: bool) -> tuple[Assumption, Choice]:
+        """The assumption and the described choice of one user choice (cached)."""
+        key = (name, value, selected)
+        hit = self._item_cache.get(key)
+        if hit is None or type(hit[1].value) is not type(value):
+            av = self.model.attribute(name)
+            text = describe_choice(self.ruleset, name, value, selected)
+            ch = Choice(name, value, selected, text)
+            if av.type == "multi":
+                lit = av.lit(value)
+                hit = (lit if selected else Not(lit), ch)
+            else:
+                hit = (self._fix(av, value), ch)
+            self._item_cache[key] = hit
+        return hit
+
+    def _ctx(self, items: list[tuple[_Key, Assumption, Choice]] | None = None) -> _Ctx:
+        items = self._items() if items is None else items
+        choice_id = self._shared.choice_id
+        ids = [choice_id((c.attribute, c.value, c.selected)) for _, _, c in items]
+        return _Ctx(
+            items,
+            [a for _, a, _ in items],
+            [c for _, _, c in items],
+            ids,
+            frozenset(ids),
+        )
 
     def _fix(self, av: AttributeVars, v: Value) -> Assumption:
         if av.type == "choice":
@@ -658,8 +788,31 @@ class Configurator:
         return self.time_limit if time_limit is None else time_limit
 
     def _rule_ref(self, rule_id: str) -> RuleRef:
-        rule = self.ruleset.rule(rule_id)
-        return RuleRef(rule_id, rule_text(self.ruleset, rule), rule.location)
+        refs = self._shared.rules
+        hit = refs.get(rule_id)
+        if hit is None:
+            rule = self.ruleset.rule(rule_id)
+            hit = refs[rule_id] = RuleRef(rule_id, rule_text(self.ruleset, rule), rule.location)
+        return hit
+
+    def _tested_key(self, tested: Assumption) -> tuple[object, ...]:
+        """The key under which the reasons for ``tested`` being impossible are stored.
+
+        "Not b" of a choice attribute with two values is "a" (exactly one holds), so the reason
+        why ``b`` is implied is the reason why ``a`` is excluded: one key, one computation.
+        """
+        if isinstance(tested, BoolVar):
+            return ("lit", tested.index + 1)
+        if isinstance(tested, Not) and isinstance(tested.arg, BoolVar):
+            var = tested.arg
+            av = self.model.attribute(var.attribute)
+            if av.type == "choice" and len(av.lits) == 2:
+                other = av.lits[1] if av.lits[0].index == var.index else av.lits[0]
+                return ("lit", other.index + 1)
+            return ("lit", -(var.index + 1))
+        assert isinstance(tested, Compare)
+        assert isinstance(tested.left, IntVar) and isinstance(tested.right, IntConst)
+        return ("int", tested.left.index, tested.op, tested.right.value)
 
     def _explanation(self, core: Core, choices: Sequence[Choice], minimal: bool) -> Explanation:
         return Explanation(
@@ -670,49 +823,44 @@ class Configurator:
 
     def _reason(
         self,
-        items: Sequence[tuple[_Key, Assumption, Choice]],
+        ctx: _Ctx,
         tested: Assumption,
         core: Core | None,
         mode: ReasonMode,
         deadline: Deadline,
-        key: tuple[str, object, bool] | None = None,
+        key: tuple[object, ...] | None = None,
     ) -> Explanation | None:
-        """Why ``tested`` is impossible under ``items``: from the cache when a cached reason's
-        choices are all still made, else from the core (minimised for ``minimal``)."""
-        assumptions = [a for _, a, _ in items]
-        choices = [c for _, _, c in items]
-        if key is not None:
-            cached = self._reason_cache.get(key)
-            if (
-                cached is not None
-                and set(cached.choices) <= set(choices)
-                and (cached.minimal or mode != "minimal")
-            ):
-                return None if mode == "none" else cached
+        """Why ``tested`` is impossible under the choices of ``ctx``: a stored reason whose
+        choices are all still made (any session's), else from the core (minimised for
+        ``minimal``)."""
         if mode == "none":
             return None
+        if key is not None:
+            _, cached = self._shared.find(key, ctx.present, mode == "minimal")
+            if cached is not None:
+                return cached
         if core is None:  # e.g. found by unit propagation: ask for a core
-            res = self.session.solve([*assumptions, tested], time_limit=deadline.remaining())
+            res = self.session.solve([*ctx.assumptions, tested], time_limit=deadline.remaining())
             core = res.core
         if mode == "core":
             if core is None:
                 return None
-            found = self._explanation(core, choices, False)
-            if key is not None:
-                self._reason_cache[key] = found
-            return found
-        small = minimal_core(
-            self.session,
-            assumptions,
-            extra=[tested],
-            core=core,
-            time_limit=max(0.001, deadline.remaining()),
-        )
-        if small is None:  # cannot happen for a proven exclusion; be safe
-            return None
-        found = self._explanation(small, choices, not deadline.expired())
+            found = self._explanation(core, ctx.choices, False)
+        else:
+            small = minimal_core(
+                self.session,
+                ctx.assumptions,
+                extra=[tested],
+                core=core,
+                time_limit=max(0.001, deadline.remaining()),
+            )
+            if small is None:  # cannot happen for a proven exclusion; be safe
+                return None
+            core = small
+            found = self._explanation(small, ctx.choices, not deadline.expired())
         if key is not None:
-            self._reason_cache[key] = found
+            ids = frozenset(ctx.ids[i] for i in core.assumptions if i < len(ctx.ids))
+            self._shared.add(key, ids, found)
         return found
 
     def _analyse(self, time_limit: float | None = None) -> _Analysis:
@@ -1016,21 +1164,24 @@ class Configurator:
         analysis = self._analyse(deadline.remaining())
         dom = analysis.domains
         assert dom is not None
-        items = self._items()
+        ctx = self._ctx()
         conflict = None if analysis.consistent else self.explain(time_limit=deadline.remaining())
         complete = dom.complete
+        by_attr: dict[str, list[int]] = {}
+        for i, (key, _, _) in enumerate(ctx.items):
+            by_attr.setdefault(key[0], []).append(i)
         out: dict[str, AttributeOptions] = {}
         for av in self.model.attributes:
             attr = self.ruleset.attributes[av.attribute]
-            own = [i for i, (key, _, _) in enumerate(items) if key[0] == av.attribute]
+            own = by_attr.get(av.attribute, [])
             if av.type == "int":
                 opt, ok = self._int_options(
-                    av, items, own, dom, analysis.consistent, reasons, deadline
+                    av, ctx, own, dom, analysis.consistent, reasons, deadline
                 )
             elif own or not analysis.consistent:
-                opt, ok = self._local_options(av, items, own, reasons, deadline)
+                opt, ok = self._local_options(av, ctx, own, reasons, deadline)
             else:
-                opt, ok = self._global_options(av, items, dom, reasons, deadline)
+                opt, ok = self._global_options(av, ctx, dom, reasons, deadline)
             complete &= ok
             out[av.attribute] = AttributeOptions(
                 av.attribute, attr.label, av.type, opt.values, opt.range, opt.feasible
@@ -1057,7 +1208,7 @@ class Configurator:
     def _global_options(
         self,
         av: AttributeVars,
-        items: list[tuple[_Key, Assumption, Choice]],
+        ctx: _Ctx,
         dom: Domains,
         reasons: ReasonMode,
         deadline: Deadline,
@@ -1074,24 +1225,12 @@ class Configurator:
             must = possible == frozenset({positive})
             if not can:
                 core = dom.cores.get((idx, positive))
-                reason = (
-                    None
-                    if reasons == "none"
-                    else self._reason(
-                        items, lit, core, reasons, deadline, (av.attribute, value, True)
-                    )
-                )
+                reason = self._reason(ctx, lit, core, reasons, deadline, self._tested_key(lit))
                 values.append(ValueOption(value, label, "excluded", None, reason))
             elif must and av.type in ("choice", "bool", "multi"):
                 core = dom.cores.get((idx, not positive))
                 neg: Assumption = Not(lit) if positive else var  # type: ignore[assignment]
-                reason = (
-                    None
-                    if reasons == "none"
-                    else self._reason(
-                        items, neg, core, reasons, deadline, (av.attribute, value, False)
-                    )
-                )
+                reason = self._reason(ctx, neg, core, reasons, deadline, self._tested_key(neg))
                 values.append(ValueOption(value, label, "implied", "implied", reason))
             else:
                 values.append(ValueOption(value, label, "selectable"))
@@ -1100,7 +1239,7 @@ class Configurator:
     def _local_options(
         self,
         av: AttributeVars,
-        items: list[tuple[_Key, Assumption, Choice]],
+        ctx: _Ctx,
         own: list[int],
         reasons: ReasonMode,
         deadline: Deadline,
@@ -1110,14 +1249,15 @@ class Configurator:
         complete = True
         values: list[ValueOption] = []
         user = self._choices.get(av.attribute)
-        owned = set(own)
+        others = ctx.without(own) if av.type != "multi" else None
         for value, label, lit in self._labels(av):
             if av.type == "multi":
-                sub = [it for it in items if it[0] != (av.attribute, value)]
                 decided = (user or {}).get(value)
                 if decided is True:
                     values.append(ValueOption(value, label, "selected", "user"))
                     continue
+                mine = [i for i in own if ctx.items[i][0] == (av.attribute, value)]
+                sub = ctx.without(mine)
                 source: Provenance | None = "user" if decided is False else None
             else:
                 if (
@@ -1127,7 +1267,8 @@ class Configurator:
                 ):
                     values.append(ValueOption(value, label, "selected", "user"))
                     continue
-                sub = [it for i, it in enumerate(items) if i not in owned]
+                assert others is not None
+                sub = others
                 source = None
             state, reason = self._judge(av.attribute, value, lit, sub, reasons, deadline)
             if state == "unknown":
@@ -1141,28 +1282,26 @@ class Configurator:
         attribute: str,
         value: str | bool,
         lit: Assumption,
-        sub: list[tuple[_Key, Assumption, Choice]],
+        sub: _Ctx,
         reasons: ReasonMode,
         deadline: Deadline,
     ) -> tuple[str, Explanation | None]:
-        """Whether ``lit`` fits the choices ``sub``: reuses witnesses and reasons of earlier
-        clicks (a reason whose choices are all still made still holds; a solution that still
-        satisfies the choices still proves the value possible)."""
-        key = (attribute, value, True)
-        present = {c for _, _, c in sub}
-        cached = self._reason_cache.get(key)
-        if cached is not None and set(cached.choices) <= present:
-            if reasons == "none":
-                return "excluded", None
-            if cached.minimal or reasons == "core":
-                return "excluded", cached
-        witness = self._witness.get((attribute, value))
-        if witness is not None and all(eval_bool(a, witness) for _, a, _ in sub):
-            return "selectable", None
-        res = self.session.solve([*(a for _, a, _ in sub), lit], time_limit=deadline.remaining())
+        """Whether ``lit`` fits the choices ``sub``: reuses reasons (a reason whose choices are
+        all still made still holds) and solutions of earlier clicks."""
+        key = self._tested_key(lit)
+        known, cached = self._shared.find(key, sub.present, reasons == "minimal")
+        if known and (cached is not None or reasons == "none"):
+            return "excluded", (None if reasons == "none" else cached)
+        reuse = getattr(self.session, "reuses_solutions", False)
+        if not known and not reuse:
+            witness = self._witness.get((attribute, value))
+            if witness is not None and all(_holds(a, witness) for a in sub.assumptions):
+                return "selectable", None
+        res = self.session.solve([*sub.assumptions, lit], time_limit=deadline.remaining())
         if res.status is SolveStatus.SAT:
             assert res.assignment is not None
-            self._remember(res.assignment, self.model.attribute(attribute))
+            if not reuse:
+                self._remember(res.assignment, self.model.attribute(attribute))
             return "selectable", None
         if res.status is SolveStatus.UNKNOWN:
             return "unknown", None
@@ -1178,15 +1317,10 @@ class Configurator:
                 if a.bools[lit.index]:
                     self._witness[(av.attribute, vid)] = a
 
-    def _values_in(self, av: AttributeVars, a: Assignment) -> _Set[object]:
-        if av.type == "bool":
-            return {a.bools[av.lits[0].index]}
-        return {vid for vid, lit in zip(av.values, av.lits, strict=True) if a.bools[lit.index]}
-
     def _int_options(
         self,
         av: AttributeVars,
-        items: list[tuple[_Key, Assumption, Choice]],
+        ctx: _Ctx,
         own: list[int],
         dom: Domains,
         consistent: bool,
@@ -1208,19 +1342,21 @@ class Configurator:
                 if reasons != "none":
                     # forced: "!= k" is impossible
                     neq = Compare("!=", iv, IntConst(k))
-                    res = self.session.solve(
-                        [*(a for _, a, _ in items), neq], time_limit=deadline.remaining()
-                    )
-                    reason = (
-                        self._reason(items, neq, res.core, reasons, deadline)
-                        if res.status is SolveStatus.UNSAT
-                        else None
-                    )
+                    key = self._tested_key(neq)
+                    _, reason = self._shared.find(key, ctx.present, reasons == "minimal")
+                    if reason is None:
+                        res = self.session.solve(
+                            [*ctx.assumptions, neq], time_limit=deadline.remaining()
+                        )
+                        reason = (
+                            self._reason(ctx, neq, res.core, reasons, deadline, key)
+                            if res.status is SolveStatus.UNSAT
+                            else None
+                        )
                 values = (ValueOption(k, str(k), "implied", "implied", reason),)
             return AttributeOptions(av.attribute, "", "int", values, bounds, feasible), dom.complete
-        sub = [it for i, it in enumerate(items) if i not in set(own)]
-        sub_a = [a for _, a, _ in sub]
-        found, ok = self._int_feasible(sub_a, iv, small, deadline)
+        sub = ctx.without(own)
+        found, ok = self._int_feasible(sub.assumptions, iv, small, deadline)
         values = (ValueOption(user, str(user), "selected", "user"),) if user is not None else ()
         rng: tuple[int, int] | None = (min(found), max(found)) if found else None
         return AttributeOptions(
@@ -1231,6 +1367,15 @@ class Configurator:
         self, assumptions: list[Assumption], iv: Any, small: bool, deadline: Deadline
     ) -> tuple[_Set[int], bool]:
         session = self.session
+        native = getattr(session, "int_domain", None)
+        if native is not None:  # the backend knows which values its encoding tells apart
+            got: tuple[frozenset[int], bool] = native(
+                assumptions,
+                iv,
+                exact=small,
+                time_limit=deadline.remaining(),
+            )
+            return set(got[0]), got[1]
         found: set[int] = set()
         res = session.solve(assumptions, time_limit=deadline.remaining())
         if res.status is not SolveStatus.SAT:
@@ -1289,12 +1434,12 @@ class Configurator:
         v = self._check_value(av, value)
         deadline = Deadline(self._limit(time_limit))
         key: _Key = (attribute, str(v) if av.type == "multi" else None)
-        items = [it for it in self._items() if it[0] != key]
+        ctx = self._ctx([it for it in self._items() if it[0] != key])
         lit = self._fix(av, v) if av.type != "multi" else av.lit(str(v))
-        res = self.session.solve([*(a for _, a, _ in items), lit], time_limit=deadline.remaining())
+        res = self.session.solve([*ctx.assumptions, lit], time_limit=deadline.remaining())
         if res.status is not SolveStatus.UNSAT:
             return None
-        return self._reason(items, lit, res.core, "minimal", deadline, (attribute, v, True))
+        return self._reason(ctx, lit, res.core, "minimal", deadline, self._tested_key(lit))
 
     # -- explain and repair ------------------------------------------------------------------------
 
@@ -1716,6 +1861,16 @@ class Configurator:
                 cfg._choices[av.attribute] = cfg._check_value(av, ch["value"])
         cfg._changed()
         return cfg
+
+
+def _holds(a: Assumption, assignment: Assignment) -> bool:
+    """Whether an assignment satisfies one assumption (fast path for Boolean ones)."""
+    kind = type(a)
+    if kind is BoolVar:
+        return assignment.bools[a.index]  # type: ignore[union-attr]
+    if kind is Not and type(a.arg) is BoolVar:  # type: ignore[union-attr]
+        return not assignment.bools[a.arg.index]  # type: ignore[union-attr]
+    return eval_bool(a, assignment)
 
 
 def _fingerprint(model: ConstraintModel) -> str:
