@@ -67,7 +67,6 @@ INSTANCES = [
         "xcsp",
         BENCHMARKS / "renault-xcsp" / "small_contraintes.xml",
         {"solutions": 172_056},
-        8.0,
     ),
     Inst("berkeleydb", "uvl", BENCHMARKS / "uvl" / "berkeleydb.uvl"),
     Inst("axTLS", "uvl", BENCHMARKS / "uvl" / "axTLS.uvl"),
@@ -412,6 +411,11 @@ def _sessions(
     sess.close()
     out["cpq-sat"] = _summary(r) | {"incomplete_views": sess.incomplete}
     plot["cpq sat"] = r.latencies
+    sess = cs.CpqSession(ruleset, mp, "sat", "none", raw_clicks=False)
+    r = replay(sess, sessions, f"{inst.name} cpq sat reasons=none")
+    sess.close()
+    out["cpq-sat (reasons=none)"] = _summary(r) | {"incomplete_views": sess.incomplete}
+    plot["cpq sat, reasons=none"] = r.latencies
     # slow engines on the first clicks of the first session
     first = sessions[0]
     states = [(first, k) for k in range(1, min(args.slow_clicks, len(first.values)) + 1)]

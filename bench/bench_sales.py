@@ -192,6 +192,10 @@ def main(argv: list[str]) -> int:
             + (f", {r.timeouts} over {args.slow_limit:.0f} s" if r.timeouts else ""),
             flush=True,
         )
+    ref = sampled.get("cpq-sat", {}).get("per_click")
+    for s in sampled.values():
+        if ref and s["per_click"]:
+            s["ratio_vs_cpq_sat_median"] = round(s["per_click"]["median_ms"] / ref["median_ms"], 2)
     # cpq's time over the same-library baseline's, on the same states
     for cpq_name, base_name in (
         ("cpq-sat", "pysat-baseline"),
@@ -317,6 +321,7 @@ def _cpq_orders(
         "budget_s": args.order_budget,
         "repair_time_limit_s": args.repair_limit,
         "per_order": _stats(times),
+        "seconds": round(sum(times), 1),
         "projected_total_s": round(sum(times) / done * len(rows), 1) if done else None,
         "counts": dict(tally),
         "repair_size_histogram": dict(sorted(sizes.items())),

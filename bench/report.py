@@ -52,6 +52,10 @@ def _secs(res: dict[str, Any] | None) -> str:
     return f"{s * 1000:.0f} ms" if s < 1 else f"{s:.1f} s"
 
 
+def _int(x: int | None) -> str:
+    return "–" if x is None else f"{x:,}"
+
+
 def _yes(b: bool | None) -> str:
     return {True: "yes", False: "**no**", None: "–"}[b]
 
@@ -146,8 +150,9 @@ def sessions_block(d: dict[str, Any] | None) -> str:
         if not isinstance(s, dict) or "cpq-sat" not in s:
             continue
         c, b = s["cpq-sat"], s.get("pysat-baseline", {})
+        none = s.get("cpq-sat (reasons=none)", {})
         if not c.get("available"):
-            rows.append([r["instance"], c.get("reason", "")] + [""] * 8)
+            rows.append([r["instance"], c.get("reason", "")] + [""] * 9)
             continue
         v = r["verdicts"]
         slow = []
@@ -170,6 +175,7 @@ def sessions_block(d: dict[str, Any] | None) -> str:
                 f"{_ms(c['per_click_cpu'])} / {_ms(c['per_click_cpu'], 'p95_ms')} / "
                 f"{_ms(c['per_click_cpu'], 'max_ms')}",
                 f"{_ms(c['per_click'])} / {_ms(c['per_click'], 'p95_ms')}",
+                f"{_ms(none.get('per_click_cpu'))} / {_ms(none.get('per_click_cpu'), 'p95_ms')}",
                 f"{_ms(b.get('per_click_cpu'), digits=2)} / "
                 f"{_ms(b.get('per_click_cpu'), 'p95_ms', 2)}",
                 _n(v.get("click_ratio_vs_pysat")),
@@ -183,6 +189,7 @@ def sessions_block(d: dict[str, Any] | None) -> str:
         "clicks",
         "cpq sat CPU ms (median / p95 / max)",
         "cpq sat wall ms (median / p95)",
+        "cpq sat, reasons=none, CPU ms (median / p95)",
         "pysat loop CPU ms (median / p95)",
         "cpq / pysat (median)",
         "target median ms: met",
@@ -292,6 +299,7 @@ def states_block(d: dict[str, Any] | None) -> str:
                 (f"{r['ratio_vs_baseline_median']} × {r['baseline']}")
                 if "ratio_vs_baseline_median" in r
                 else "–",
+                _n(r.get("ratio_vs_cpq_sat_median"), 2),
                 _yes(r["all_reachable"]) if pc else "–",
             ]
         )
@@ -300,7 +308,14 @@ def states_block(d: dict[str, Any] | None) -> str:
         f"Click states (after {clicks} clicks of sales spread over the file), valid domains "
         f"computed from scratch, time limit {s['time_limit_s']:.0f} s each.\n\n"
         + _table(
-            ["engine", "ms (median / max)", "over the limit", "ratio", "sold values possible"],
+            [
+                "engine",
+                "ms (median / max)",
+                "over the limit",
+                "cpq / same-library baseline",
+                "engine / cpq sat",
+                "sold values possible",
+            ],
             rows,
         )
     )
@@ -335,7 +350,8 @@ def orders_block(d: dict[str, Any] | None) -> str:
                 f"are conflicts, {k.get('explanation_minimal', 0):,} minimal",
                 f"{k.get('repaired', 0):,} repaired, {k.get('repair_valid', 0):,} valid, "
                 f"{k.get('repair_minimum', 0):,} of minimum size",
-                f"{sum_or(c)} (projected for all rows: {_n(c.get('projected_total_s'), 0)} s)",
+                f"{_n(c.get('seconds'), 0)} s (projected for all rows: "
+                f"{_n(c.get('projected_total_s'), 0)} s)",
             ]
         )
     elif c:
@@ -361,13 +377,6 @@ def orders_block(d: dict[str, Any] | None) -> str:
             else ""
         )
     )
-
-
-def sum_or(c: dict[str, Any]) -> str:
-    per = c.get("per_order")
-    if not per:
-        return "–"
-    return f"{c['rows_done']:,} orders"
 
 
 def loader_block(d: dict[str, Any] | None) -> str:
@@ -481,7 +490,7 @@ def targets_block(inst: dict[str, Any] | None, sales: dict[str, Any] | None) -> 
                         [
                             f"known result: {r['instance']} {k[6:]}",
                             f"{kv['expected']:,}",
-                            f"cpq {kv['cpq']}, baseline {kv['baseline']}",
+                            f"cpq {_int(kv['cpq'])}, baseline {_int(kv['baseline'])}",
                             _yes(kv["cpq"] == kv["expected"]),
                         ]
                     )
