@@ -76,17 +76,16 @@ from cpq.model.ir import (
     TableCell,
     eval_num,
 )
+from cpq.solve._common import GenericDomainsMixin, cmp_decided
 from cpq.solve.base import (
     Assumption,
     Capabilities,
     Core,
     Deadline,
-    Domains,
     EnumerationResult,
     SolveResult,
     SolveStatus,
     check_assumption,
-    generic_domains,
 )
 
 __all__ = ["CpSatBackend", "CpSatSession"]
@@ -134,33 +133,6 @@ class _Column:
     var: cp_model.LinearExprT
     domain: range
     attr: AttributeVars
-
-
-def _holds(op: CompareOp, x: int, y: int) -> bool:
-    if op == "==":
-        return x == y
-    if op == "!=":
-        return x != y
-    if op == "<":
-        return x < y
-    if op == "<=":
-        return x <= y
-    if op == ">":
-        return x > y
-    return x >= y
-
-
-def _decided(op: CompareOp, lo: int, hi: int) -> bool | None:
-    """Whether ``d op 0`` holds for every ``d`` in ``[lo, hi]`` (True), none (False) or some."""
-    if _holds(op, lo, 0) and _holds(op, hi, 0) and (op != "!=" or not lo <= 0 <= hi):
-        return True
-    if op == "==" and (lo > 0 or hi < 0):
-        return False
-    if op == "!=" and lo == hi == 0:
-        return False
-    if op in ("<", "<=", ">", ">=") and not _holds(op, lo, 0) and not _holds(op, hi, 0):
-        return False
-    return None
 
 
 class _Encoder:
@@ -451,7 +423,7 @@ class _Encoder:
             return self.or_lit([~self.lit(e.cond), self.lit(e.then)])
         if isinstance(e, Compare):
             left, right = self.num(e.left), self.num(e.right)
-            decided = _decided(e.op, left.lo - right.hi, left.hi - right.lo)
+            decided = cmp_decided(e.op, left.lo - right.hi, left.hi - right.lo)
             if decided is not None:
                 return self.true if decided else self.false
             b = self.new_lit()
@@ -515,7 +487,7 @@ class _Encoder:
             self._table(e, False, enf)
 
     def _compare(self, op: CompareOp, left: _Num, right: _Num, enf: list[_Lit]) -> None:
-        decided = _decided(op, left.lo - right.hi, left.hi - right.lo)
+        decided = cmp_decided(op, left.lo - right.hi, left.hi - right.lo)
         if decided is True:
             return
         if decided is False:
@@ -698,7 +670,7 @@ class _Call:
     """The position of an assumption no value can meet (then nothing is solved)."""
 
 
-class CpSatSession:
+class CpSatSession(GenericDomainsMixin):
     """A CP-SAT model of one :class:`~cpq.model.ir.ConstraintModel`, reused between calls.
 
     Each call adds its assumptions to the same ``CpModel``, solves it from scratch (CP-SAT
@@ -932,26 +904,6 @@ class CpSatSession:
             (9, True)
         """
         return self._run(assumptions, rules, objective, time_limit)
-
-    def domains(
-        self,
-        assumptions: Sequence[Assumption] = (),
-        *,
-        rules: Collection[str] | None = None,
-        time_limit: float,
-        int_exact_limit: int = 256,
-    ) -> Domains:
-        """The valid domain of every variable (solution-guided, one ``solve`` per open value).
-
-        Example:
-            >>> from cpq.model.ir import BoolVar, ConstraintModel
-            >>> m = ConstraintModel("d", (), (BoolVar(0, "p", "p", None),), (), ())
-            >>> CpSatBackend().open(m).domains(time_limit=1).bools
-            (frozenset({False, True}),)
-        """
-        return generic_domains(
-            self, assumptions, rules=rules, time_limit=time_limit, int_exact_limit=int_exact_limit
-        )
 
     def enumerate(
         self,

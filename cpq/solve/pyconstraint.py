@@ -65,7 +65,6 @@ from cpq.model.ir import (
     BoolToInt,
     BoolVar,
     Compare,
-    CompareOp,
     ConstraintModel,
     FloorDiv,
     Implies,
@@ -82,15 +81,14 @@ from cpq.model.ir import (
     Table,
     TableCell,
 )
+from cpq.solve._common import GenericDomainsMixin, cmp_decided, cmp_holds
 from cpq.solve.base import (
     Assumption,
     Capabilities,
-    Domains,
     EnumerationResult,
     SolveResult,
     SolveStatus,
     check_assumption,
-    generic_domains,
 )
 
 __all__ = ["PyConstraintBackend", "PyConstraintSession"]
@@ -123,20 +121,6 @@ class _Clock:
     def check(self) -> None:
         if time.monotonic() > self.at:
             raise _TimeUp
-
-
-def _holds(op: CompareOp, x: int, y: int) -> bool:
-    if op == "==":
-        return x == y
-    if op == "!=":
-        return x != y
-    if op == "<":
-        return x < y
-    if op == "<=":
-        return x <= y
-    if op == ">":
-        return x > y
-    return x >= y
 
 
 # -- formulas to closures ---------------------------------------------------------------------
@@ -202,7 +186,7 @@ class _Scope:
 
             def compare(v: _Vals) -> bool | None:
                 a, b = fl(v), fr(v)
-                return _decided(op, a[0] - b[1], a[1] - b[0])
+                return cmp_decided(op, a[0] - b[1], a[1] - b[0])
 
             return compare
         return self._table(e)
@@ -383,21 +367,6 @@ def _or3(xs: Iterable[bool | None]) -> bool | None:
         if x is None:
             out = None
     return out
-
-
-def _decided(op: CompareOp, lo: int, hi: int) -> bool | None:
-    """Whether ``d op 0`` holds for every ``d`` in ``[lo, hi]`` (True), for none (False)."""
-    if lo == hi:
-        return _holds(op, lo, 0)
-    if op == "==":
-        return False if lo > 0 or hi < 0 else None
-    if op == "!=":
-        return True if lo > 0 or hi < 0 else None
-    if _holds(op, lo, 0) and _holds(op, hi, 0):
-        return True
-    if not _holds(op, lo, 0) and not _holds(op, hi, 0):
-        return False
-    return None
 
 
 def _mul(a: _Interval, b: _Interval) -> _Interval:
@@ -602,7 +571,7 @@ class _Formula(pc.Constraint):  # type: ignore[misc]
         return True
 
 
-class PyConstraintSession:
+class PyConstraintSession(GenericDomainsMixin):
     """A python-constraint encoding of one model; each call builds a fresh ``Problem``.
 
     Attributes:
@@ -654,7 +623,7 @@ class PyConstraintSession:
                 assert isinstance(a, Compare) and isinstance(a.left, IntVar)
                 assert isinstance(a.right, IntConst)
                 op, c, j = a.op, a.right.value, a.left.index
-                ints[j] = [x for x in ints[j] if _holds(op, x, c)]
+                ints[j] = [x for x in ints[j] if cmp_holds(op, x, c)]
         domains = bools + ints
         return domains, all(domains)
 
@@ -745,26 +714,6 @@ class PyConstraintSession:
         """
         raise UnsupportedFeatureError(
             "the pyconstraint backend cannot optimise an objective; use the 'cpsat' backend"
-        )
-
-    def domains(
-        self,
-        assumptions: Sequence[Assumption] = (),
-        *,
-        rules: Collection[str] | None = None,
-        time_limit: float,
-        int_exact_limit: int = 256,
-    ) -> Domains:
-        """The valid domain of every variable (solution-guided, one ``solve`` per open value).
-
-        Example:
-            >>> from cpq.model.ir import BoolVar, ConstraintModel
-            >>> m = ConstraintModel("d", (), (BoolVar(0, "p", "p", None),), (), ())
-            >>> PyConstraintBackend().open(m).domains(time_limit=1).bools
-            (frozenset({False, True}),)
-        """
-        return generic_domains(
-            self, assumptions, rules=rules, time_limit=time_limit, int_exact_limit=int_exact_limit
         )
 
     def enumerate(
