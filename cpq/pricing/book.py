@@ -32,6 +32,7 @@ from typing import Any, Literal, TypeAlias
 
 from pydantic import ValidationError
 
+from cpq._schema_errors import found as _found
 from cpq._yaml import Path_, YamlDocument, format_path, gc_paused, parse_yaml, read_yaml_file
 from cpq.errors import Issue, IssueCollector, PriceBookError, SourceLocation, did_you_mean
 from cpq.pricing.money import Currency, RoundingMode, currency_minor_units, is_known_currency
@@ -440,24 +441,6 @@ _TYPE_WORDS = {
     "decimal_type": "a number",
 }
 _OWN_CODES = frozenset({"wrong-type", "invalid-value"})
-
-
-def _found(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"the yes/no value {str(value).lower()}"
-    if isinstance(value, int | Decimal):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the text '{value[:40]}'"
-    if isinstance(value, date):
-        return f"the date {value.isoformat()}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
 
 
 def _data_path(data: Any, loc: tuple[int | str, ...]) -> Path_:

@@ -16,13 +16,13 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from cpq._schema_errors import found as _found
 from cpq._yaml import Path_, YamlDocument, gc_paused, read_yaml_file
 from cpq.errors import (
     Issue,
@@ -328,24 +328,6 @@ _TYPE_WORDS = {
     "model_attributes_type": "a mapping (key: value)",
     "decimal_type": "a number",
 }
-
-
-def _found(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"the yes/no value {str(value).lower()}"
-    if isinstance(value, int | Decimal):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the text '{value[:40]}'"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, date):  # also datetime
-        return f"the date {value.isoformat()}"
-    return type(value).__name__
 
 
 def schema_issue(doc: YamlDocument, err: Any, model: type[BaseModel] = RulesetFile) -> Issue:
