@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -42,11 +42,13 @@ from cpq.pricing.schema import (
     Access,
     AdjustmentFilterSpec,
     ContractPriceSpec,
+    DiscountTierSpec,
     ItemFilterSpec,
     PackageScheduleSpec,
     PriceBookFile,
     PriceEntrySpec,
     TieredScheduleSpec,
+    TierSpec,
     all_field_names,
 )
 
@@ -924,20 +926,12 @@ class _Compiler:
                         (*tpath, "block_price"),
                         "use mode: block for one price per quantity range",
                     )
-            if t.max_qty is not None and t.max_qty < t.min_qty:
-                self.error(
-                    "invalid-value",
-                    f"max_qty {t.max_qty} is below min_qty {t.min_qty}",
-                    (*tpath, "max_qty"),
-                )
-            if i > 0 and t.min_qty <= s.tiers[i - 1].min_qty:
-                self.error(
-                    "tier-overlap",
-                    f"tier {i + 1} starts at {t.min_qty}, not above tier {i} "
-                    f"(which starts at {s.tiers[i - 1].min_qty})",
-                    (*tpath, "min_qty"),
-                    "list tiers by ascending min_qty; each tier runs up to the next one's min_qty",
-                )
+            self.check_tier_bounds(
+                s.tiers,
+                i,
+                tpath,
+                "list tiers by ascending min_qty; each tier runs up to the next one's min_qty",
+            )
             tiers.append(
                 Tier(
                     t.min_qty,
@@ -957,6 +951,30 @@ class _Compiler:
             )
         return TierSchedule(sid, s.mode, tuple(tiers), overage, None, None, Decimal(0), "up", loc)
 
+    def check_tier_bounds(
+        self,
+        tiers: Sequence[TierSpec] | Sequence[DiscountTierSpec],
+        i: int,
+        tpath: Path_,
+        order_hint: str,
+    ) -> None:
+        """Tier ``i`` ends after it starts and starts above the tier before it."""
+        t = tiers[i]
+        if t.max_qty is not None and t.max_qty < t.min_qty:
+            self.error(
+                "invalid-value",
+                f"max_qty {t.max_qty} is below min_qty {t.min_qty}",
+                (*tpath, "max_qty"),
+            )
+        if i > 0 and t.min_qty <= tiers[i - 1].min_qty:
+            self.error(
+                "tier-overlap",
+                f"tier {i + 1} starts at {t.min_qty}, not above tier {i} "
+                f"(which starts at {tiers[i - 1].min_qty})",
+                (*tpath, "min_qty"),
+                order_hint,
+            )
+
     def compile_discount_schedule(self, sid: str, path: Path_) -> DiscountSchedule:
         s = self.spec.discount_schedules[sid]
         tiers: list[DiscountTier] = []
@@ -964,20 +982,7 @@ class _Compiler:
             tpath = (*path, "tiers", i)
             if t.percent > 100:
                 self.error("invalid-value", "a discount cannot exceed 100 %", (*tpath, "percent"))
-            if t.max_qty is not None and t.max_qty < t.min_qty:
-                self.error(
-                    "invalid-value",
-                    f"max_qty {t.max_qty} is below min_qty {t.min_qty}",
-                    (*tpath, "max_qty"),
-                )
-            if i > 0 and t.min_qty <= s.tiers[i - 1].min_qty:
-                self.error(
-                    "tier-overlap",
-                    f"tier {i + 1} starts at {t.min_qty}, not above tier {i} "
-                    f"(which starts at {s.tiers[i - 1].min_qty})",
-                    (*tpath, "min_qty"),
-                    "list tiers by ascending min_qty",
-                )
+            self.check_tier_bounds(s.tiers, i, tpath, "list tiers by ascending min_qty")
             tiers.append(
                 DiscountTier(t.min_qty, t.max_qty, t.percent, self.doc.index.locate(tpath))
             )
