@@ -98,8 +98,6 @@ class LintReport:
         }
 
 
-
-
 def _kind_of(path: Path) -> tuple[str, list[Issue]]:
     """The kind of a YAML file by its top-level keys: product, library, prices or unknown."""
     doc, issues = read_yaml_file(path, display_path(path))
@@ -227,4 +225,3 @@ def lint_paths(
     report.issues = list(collector.sorted())
     report.files = [display_path(f) for f in files]
     return report
-

@@ -11,9 +11,7 @@ import pytest
 import cpq
 
 MODULES = sorted(
-    m.name
-    for m in pkgutil.walk_packages(cpq.__path__, "cpq.")
-    if not m.name.endswith("__main__")
+    m.name for m in pkgutil.walk_packages(cpq.__path__, "cpq.") if not m.name.endswith("__main__")
 )
 
 

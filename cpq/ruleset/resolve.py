@@ -65,7 +65,11 @@ from cpq.ruleset.typecheck import ExprChecker
 __all__ = [
     "SYNTAX_CODES",
     "check_library",
-    "check_ruleset", "display_path", "find_entry_file", "load_ruleset"]
+    "check_ruleset",
+    "display_path",
+    "find_entry_file",
+    "load_ruleset",
+]
 
 SYNTAX_CODES = frozenset(
     {
@@ -947,7 +951,9 @@ class _Resolver:
             if all(isinstance(x, bool) for x in items):
                 return frozenset(bool(x) for x in items)
             self.issues.add(
-                "invalid-value", f"'{attr.name}' is yes/no: write true, false or '*'", unit.loc(path)
+                "invalid-value",
+                f"'{attr.name}' is yes/no: write true, false or '*'",
+                unit.loc(path),
             )
             return None
         if attr.type == "int":
