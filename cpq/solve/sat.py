@@ -41,7 +41,7 @@ import itertools
 import math
 import threading
 import weakref
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, overload
@@ -1386,7 +1386,7 @@ class SatBackend:
         return SatSession(model, self.solver)
 
 
-_POOL = 32
+_POOL = 96
 """Recent solutions (found with every rule on) kept to answer later questions without solving."""
 
 
@@ -1492,14 +1492,15 @@ class SatSession:
         self._nvars = self.enc.nvars
         self.nb = len(model.bool_vars)
         self._all = int.from_bytes(b"\x01" * self.nb, "little")
+        self._ids = list(range(1, self.nb + 1))
+        self._neg_ids = [-x for x in self._ids]
         self.all_rules = tuple(self.enc.selectors)
         self._rule_pos = {r: i for i, r in enumerate(self.all_rules)}
         self.calls = 0
+        self._tested = 0
         self.phase_guidance = True
         self._classes = [ladder.classes() for ladder in self.enc.ladders]
         self._pool: collections.deque[_Sol] = collections.deque(maxlen=_POOL)
-        # per Boolean literal, the latest solution (every rule on) in which it holds
-        self._support: dict[int, _Sol] = {}
         # unsatisfiable cores seen so far, indexed by one non-selector literal (0: none)
         self._core_index: dict[int, list[frozenset[int]]] = {}
         self._selector_set = frozenset(self.enc.selectors.values())
@@ -1530,7 +1531,6 @@ class SatSession:
                 # kept solutions name classes that no longer exist
                 self._classes = classes
                 self._pool.clear()
-                self._support.clear()
 
     def prefer(self, assumptions: Sequence[Assumption]) -> None:
         """Search these values first from now on (a phase hint; answers do not change)."""
@@ -1583,6 +1583,7 @@ class SatSession:
             return None
         self.solver.clear_interrupt()
         self.calls += 1
+        self._tested = lits[-1] if lits else 0
         res: bool | None = self.solver.solve_limited(assumptions=lits, expect_interrupt=True)
         return res
 
@@ -1592,7 +1593,6 @@ class SatSession:
         """The literals of a call's assumptions."""
         lits: list[int] = []
         per: list[tuple[int, ...]] = []
-        pm = nm = 0
         ints: dict[int, _Allow] = {}
         where: dict[int, list[int]] = {}
         for a in assumptions:
@@ -1619,10 +1619,7 @@ class SatSession:
                     continue
             lits.append(lit)
             per.append((lit,))
-            if lit > 0:
-                pm |= 1 << (8 * (lit - 1))
-            else:
-                nm |= 1 << (8 * (-lit - 1))
+        pm, nm = self._masks(lits)
         q = _Query(lits, per, pm, nm)
         if not ints:
             return q
@@ -1675,6 +1672,18 @@ class SatSession:
 
     # -- solutions --------------------------------------------------------------------------
 
+    def _masks(self, lits: Iterable[int]) -> tuple[int, int]:
+        """Boolean literals as byte vectors (positive, negative); other literals are left out."""
+        nb = self.nb
+        pos = bytearray(nb)
+        neg = bytearray(nb)
+        for x in lits:
+            if 0 < x <= nb:
+                pos[x - 1] = 1
+            elif 0 < -x <= nb:
+                neg[-x - 1] = 1
+        return int.from_bytes(pos, "little"), int.from_bytes(neg, "little")
+
     def _keep(self, model: list[int], full: bool) -> _Sol:
         """The compact form of the solver's model; remembered when every rule was on."""
         raw = bytes(map((0).__lt__, model[: self.nb]))
@@ -1682,10 +1691,24 @@ class SatSession:
         sol = _Sol(raw, int.from_bytes(raw, "little"), cls)
         if full:
             self._pool.appendleft(sol)
-            sup = self._support
-            for i, x in enumerate(raw, 1):
-                sup[i if x else -i] = sol
         return sol
+
+    def _phases(self, seen: int) -> list[int]:
+        """Phases: true for the variables not seen true yet, false for the others."""
+        ids = self._ids
+        raw = seen.to_bytes(self.nb, "little")
+        return [
+            *itertools.compress(ids, raw.translate(_FLIP)),
+            *itertools.compress(self._neg_ids, raw),
+        ]
+
+    def _holding(self, lit: int) -> Iterator[_Sol]:
+        """Kept solutions in which a Boolean literal holds, most recent first."""
+        i = abs(lit) - 1
+        want = 1 if lit > 0 else 0
+        for sol in self._pool:
+            if sol.raw[i] == want:
+                yield sol
 
     @staticmethod
     def _fits(sol: _Sol, q: _Query) -> bool:
@@ -1703,13 +1726,12 @@ class SatSession:
 
     def _reuse(self, q: _Query) -> _Sol | None:
         """A kept solution that satisfies the query (work of earlier calls reused)."""
-        if q.lits:
-            last = q.lits[-1]
-            if abs(last) <= self.nb:
-                sol = self._support.get(last)
-                if sol is not None and self._fits(sol, q):
-                    return sol
-        for sol in self._pool:
+        if q.lits and abs(q.lits[-1]) <= self.nb:
+            # the last literal (the one tested) is the rarest: filter on it first
+            candidates: Iterable[_Sol] = self._holding(q.lits[-1])
+        else:
+            candidates = self._pool
+        for sol in candidates:
             if self._fits(sol, q):
                 return sol
         return None
@@ -1717,22 +1739,10 @@ class SatSession:
     def _witnessed(self, lits: list[int]) -> bool:
         """Whether a kept solution (found with every rule on) satisfies Boolean literals."""
         nb = self.nb
-        pm = nm = 0
-        for x in lits:
-            if x > 0:
-                if x > nb:
-                    return False
-                pm |= 1 << (8 * (x - 1))
-            else:
-                if -x > nb:
-                    return False
-                nm |= 1 << (8 * (-x - 1))
-        support = self._support
-        for x in reversed(lits):
-            sol = support.get(x)
-            if sol is not None and sol.bits & pm == pm and not sol.bits & nm:
-                return True
-        return False
+        if not lits or any(abs(x) > nb for x in lits):
+            return False
+        pm, nm = self._masks(lits)
+        return any(sol.bits & pm == pm and not sol.bits & nm for sol in self._holding(lits[-1]))
 
     def _decode(self, sol: _Sol, q: _Query) -> Assignment:
         ints: list[int] = []
@@ -1744,13 +1754,20 @@ class SatSession:
         return Assignment(tuple(map(bool, sol.raw)), tuple(ints))
 
     def _learn(self) -> frozenset[int]:
-        """Remember the solver's last core (it refutes any call that assumes all of it)."""
+        """Remember the solver's last core (it refutes any call that assumes all of it).
+
+        Cores are filed under the call's last assumption (the value tested) when the core has
+        it, so the cores of one value under different choices stay together."""
         core = frozenset(self.solver.get_core() or ())
-        key = next((x for x in core if x not in self._selector_set), 0)
+        tested = self._tested
+        if tested in core and tested not in self._selector_set:
+            key = tested
+        else:
+            key = next((x for x in core if x not in self._selector_set), 0)
         bucket = self._core_index.setdefault(key, [])
         if core not in bucket:
             bucket.append(core)
-            if len(bucket) > 8:
+            if len(bucket) > 16:
                 bucket.pop(0)
         return core
 
@@ -1986,17 +2003,21 @@ class SatSession:
             fixed = set(fixed_list) if ok else set()
             present = set(base)
             phased = -1  # seen_t when phases were last set
-            support = self._support
+            t_raw = f_raw = b""
+            snap = -1, -1
             for i in range(nb):
-                bit = 1 << (8 * i)
                 for value in (True, False):
-                    if (seen_t if value else seen_f) & bit:
+                    if snap != (seen_t, seen_f):  # byte views of the masks, for O(1) tests
+                        t_raw = seen_t.to_bytes(nb, "little")
+                        f_raw = seen_f.to_bytes(nb, "little")
+                        snap = seen_t, seen_f
+                    if (t_raw if value else f_raw)[i]:
                         continue
                     lit = (i + 1) if value else -(i + 1)
                     if -lit in fixed:
                         continue
-                    kept = support.get(lit)
-                    if kept is not None and self._fits(kept, q):
+                    kept = next((s for s in self._holding(lit) if self._fits(s, q)), None)
+                    if kept is not None:
                         note(kept)
                         continue
                     known = self._known_core(present | {lit})
@@ -2006,10 +2027,8 @@ class SatSession:
                         continue
                     if self.phase_guidance and phased != seen_t:
                         # prefer values no solution has shown yet: one model covers many
-                        raw = seen_t.to_bytes(nb, "little")
-                        self.solver.set_phases(
-                            [-(k + 1) if x else (k + 1) for k, x in enumerate(raw)]
-                        )
+                        # (set_phases replaces every earlier preference: give them all)
+                        self.solver.set_phases(self._phases(seen_t))
                         phased = seen_t
                     res = self._run([*base, lit], deadline)
                     if res is None:
@@ -2065,6 +2084,76 @@ class SatSession:
                 cores,
                 complete,
             )
+        finally:
+            self._disarm()
+
+    def keep_defaults(
+        self,
+        assumptions: Sequence[Assumption],
+        defaults: Sequence[Assumption],
+        *,
+        time_limit: float,
+    ) -> tuple[list[int], Assignment] | None:
+        """Soft defaults in order, each kept when it fits the assumptions and the defaults kept
+        before it: the indices kept and a solution with all of them (``None``: the assumptions
+        have no solution, or the time limit was reached before one was found). A default whose
+        check runs out of time gives way.
+
+        The greedy pass works on solutions that follow the defaults (solver phases), not on
+        kept solutions, so most defaults are confirmed without a call.
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> from cpq.model.compile import compile_model
+            >>> from cpq.model.ir import Not
+            >>> m = compile_model(demo_ruleset())
+            >>> sea = m.attribute("medium").lit("sea_water")
+            >>> iron, atex = m.attribute("material").lit("cast_iron"), m.attribute("atex").lits[0]
+            >>> SatSession(m).keep_defaults([sea], [iron, Not(atex)], time_limit=5)[0]
+            [1]
+        """
+        deadline = Deadline(time_limit)
+        q = self._query(assumptions)
+        every = self._query([*assumptions, *defaults])
+        dlits = [self._query([d]).lits for d in defaults]
+        base = self._selector_lits(None) + q.lits
+        everything = list(range(len(defaults)))
+        hit = next((sol for sol in self._pool if self._fits(sol, every)), None)
+        if hit is not None:
+            return everything, self._decode(hit, every)
+        self._arm(deadline)
+        try:
+            lits = base + [x for ls in dlits for x in ls]
+            if self._known_core(set(lits)) is None:
+                res = self._run(lits, deadline)
+                if res:
+                    return everything, self._decode(
+                        self._keep(self.solver.get_model(), True), every
+                    )
+                if res is False:
+                    self._learn()
+            if not self._run(base, deadline):
+                return None
+            model = self.solver.get_model()
+            kept: list[int] = []
+            kept_lits: list[int] = []
+            for i, ls in enumerate(dlits):
+                if all((model[abs(x) - 1] > 0) == (x > 0) for x in ls):
+                    kept.append(i)
+                    kept_lits.extend(ls)
+                    continue
+                trial = base + kept_lits + ls
+                if self._known_core(set(trial)) is not None:
+                    continue
+                res = self._run(trial, deadline)
+                if res:
+                    model = self.solver.get_model()
+                    kept.append(i)
+                    kept_lits.extend(ls)
+                elif res is False:
+                    self._learn()
+            done = self._query([*assumptions, *(defaults[i] for i in kept)])
+            return kept, self._decode(self._keep(model, True), done)
         finally:
             self._disarm()
 
@@ -2321,6 +2410,9 @@ class SatSession:
             solver.delete()
         return EnumerationResult(tuple(found), complete)
 
+
+_FLIP = bytes([1, 0]) + bytes(254)
+"""``bytes.translate`` table that turns 0 into 1 and 1 into 0."""
 
 _BOOL_SETS = (
     frozenset[bool](),
