@@ -29,13 +29,14 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias
+from typing import Any, Concatenate, Literal, ParamSpec, TypeAlias, TypeVar
 
 from cpq.bom import BomLine, bill_of_materials
 from cpq.errors import (
@@ -96,6 +97,8 @@ Status: TypeAlias = Literal["valid", "incomplete", "invalid"]
 ReasonMode: TypeAlias = Literal["minimal", "core", "none"]
 
 _Set = set
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 _RANK: dict[str, int] = {"user": 0, "implied": 1, "default": 2, "completed": 3}
 _SESSION_FORMAT = 1
 INT_EXACT = 16
@@ -364,23 +367,80 @@ class Configuration:
         }
 
 
-@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A reason not computed yet: :attr:`ValueOption.reason` computes it on first use."""
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Callable[[], Explanation | None]) -> None:
+        self.compute = compute
+
+
 class ValueOption:
-    """The state of one value in the options view.
+    """The state of one value in the options view (immutable).
 
     Attributes:
         value: the value id (choice, multi), ``True``/``False`` (bool) or a number (int).
         label: text for buyers.
         state: ``selectable``, ``selected``, ``implied`` or ``excluded``.
         source: for ``selected``: ``user``; for a multi value the user ruled out: ``user``.
-        reason: for ``implied`` and ``excluded``: the choices and rules responsible.
+        reason: for ``implied`` and ``excluded``: the choices and rules responsible. States are
+            final when :meth:`Configurator.options` returns; a reason that no earlier click or
+            session has found yet is computed when it is first read (then kept), so a view
+            whose reasons nobody reads costs no reason work.
     """
+
+    __slots__ = ("_reason", "label", "source", "state", "value")
 
     value: str | bool | int
     label: str
     state: OptionState
-    source: Provenance | None = None
-    reason: Explanation | None = None
+    source: Provenance | None
+    _reason: Explanation | _Pending | None
+
+    def __init__(
+        self,
+        value: str | bool | int,
+        label: str,
+        state: OptionState,
+        source: Provenance | None = None,
+        reason: Explanation | _Pending | None = None,
+    ) -> None:
+        put = object.__setattr__
+        put(self, "value", value)
+        put(self, "label", label)
+        put(self, "state", state)
+        put(self, "source", source)
+        put(self, "_reason", reason)
+
+    @property
+    def reason(self) -> Explanation | None:
+        """The choices and rules responsible (``implied`` and ``excluded`` values)."""
+        found = self._reason
+        if isinstance(found, _Pending):
+            found = found.compute()
+            object.__setattr__(self, "_reason", found)
+        return found
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"ValueOption is immutable: cannot set {name!r}")
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.value, self.label, self.state, self.source, self.reason)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ValueOption):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"ValueOption(value={self.value!r}, label={self.label!r}, state={self.state!r}, "
+            f"source={self.source!r}, reason={self.reason!r})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -540,6 +600,19 @@ class _Analysis:
     kept_defaults: list[tuple[_Key, Assumption]]
 
 
+def _locked(
+    fn: Callable[Concatenate[Configurator, _P], _R],
+) -> Callable[Concatenate[Configurator, _P], _R]:
+    """Run a method under the session's lock (reasons computed when read share the solver)."""
+
+    def wrapper(self: Configurator, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self._lock:
+            return fn(self, *args, **kwargs)
+
+    functools.update_wrapper(wrapper, fn)
+    return wrapper
+
+
 class Configurator:
     """A configurator session for one user.
 
@@ -572,6 +645,8 @@ class Configurator:
         self._label_cache: dict[str, list[tuple[str | bool, str, Assumption]]] = {}
         self._item_cache: dict[tuple[str, object, bool], tuple[Assumption, Choice]] = {}
         self._shared = _shared(self.model)
+        self._lock = threading.RLock()
+        self._pending_limit = time_limit
 
     # -- choices ----------------------------------------------------------------------------
 
@@ -859,9 +934,40 @@ class Configurator:
             core = small
             found = self._explanation(small, ctx.choices, not deadline.expired())
         if key is not None:
-            ids = frozenset(ctx.ids[i] for i in core.assumptions if i < len(ctx.ids))
-            self._shared.add(key, ids, found)
+            self._shared.add(key, self._ids_of(ctx, core), found)
         return found
+
+    @staticmethod
+    def _ids_of(ctx: _Ctx, core: Core) -> frozenset[int]:
+        return frozenset(ctx.ids[i] for i in core.assumptions if i < len(ctx.ids))
+
+    def _later(
+        self,
+        ctx: _Ctx,
+        tested: Assumption,
+        core: Core | None,
+        mode: ReasonMode,
+        key: tuple[object, ...],
+    ) -> Explanation | _Pending | None:
+        """The reason for an options view: a stored one at once, else computed when read."""
+        known, cached = self._shared.find(key, ctx.present, mode == "minimal")
+        if cached is not None:
+            return None if mode == "none" else cached
+        if core is not None and not known:
+            # the solver's core is a sound reason: stored now, later clicks and sessions know
+            # the value is excluded without asking the solver (minimised when read)
+            self._shared.add(
+                key, self._ids_of(ctx, core), self._explanation(core, ctx.choices, False)
+            )
+        if mode == "none":
+            return None
+        limit = self._pending_limit
+
+        def compute() -> Explanation | None:
+            with self._lock:
+                return self._reason(ctx, tested, core, mode, Deadline(limit), key)
+
+        return _Pending(compute)
 
     def _analyse(self, time_limit: float | None = None) -> _Analysis:
         if self._analysis is not None:
@@ -888,6 +994,20 @@ class Configurator:
             and self._backend.capabilities.supports("hints")
         ):
             prefer([d for _, d in defaults])
+        # a default whose value no valid configuration has gives way at once; when all the
+        # others fit together (the usual case) one call keeps them all
+        possible = [(k, d) for k, d in defaults if self._possible(d, dom)]
+        native = getattr(session, "keep_defaults", None)
+        if native is not None:
+            got: tuple[list[int], Assignment] | None = native(
+                assumptions, [d for _, d in possible], time_limit=deadline.remaining()
+            )
+            if got is None:
+                raise SolverTimeoutError(
+                    "the time limit was reached before the choices could be checked"
+                )
+            self._analysis = _Analysis(True, dom, got[1], [possible[i] for i in got[0]])
+            return self._analysis
         first = session.solve(assumptions, time_limit=deadline.remaining())
         if first.status is not SolveStatus.SAT:
             raise SolverTimeoutError(
@@ -896,9 +1016,6 @@ class Configurator:
         assert first.assignment is not None
         current = first.assignment
         kept: list[tuple[_Key, Assumption]] = []
-        # a default whose value no valid configuration has gives way at once; when all the
-        # others fit together (the usual case) one call keeps them all
-        possible = [(k, d) for k, d in defaults if self._possible(d, dom)]
         together = session.solve(
             [*assumptions, *(d for _, d in possible)], time_limit=deadline.remaining()
         )
@@ -951,6 +1068,7 @@ class Configurator:
                 values[av.attribute] = v
         return values
 
+    @_locked
     def check(self, *, time_limit: float | None = None) -> Configuration:
         """Where the session stands: ``valid``, ``incomplete`` or ``invalid``.
 
@@ -1138,6 +1256,7 @@ class Configurator:
 
     # -- options -----------------------------------------------------------------------------------
 
+    @_locked
     def options(
         self, *, reasons: ReasonMode = "minimal", time_limit: float | None = None
     ) -> OptionsView:
@@ -1160,7 +1279,8 @@ class Configurator:
         cached = self._options.get(reasons)
         if cached is not None:
             return cached
-        deadline = Deadline(self._limit(time_limit))
+        self._pending_limit = self._limit(time_limit)
+        deadline = Deadline(self._pending_limit)
         analysis = self._analyse(deadline.remaining())
         dom = analysis.domains
         assert dom is not None
@@ -1225,12 +1345,12 @@ class Configurator:
             must = possible == frozenset({positive})
             if not can:
                 core = dom.cores.get((idx, positive))
-                reason = self._reason(ctx, lit, core, reasons, deadline, self._tested_key(lit))
+                reason = self._later(ctx, lit, core, reasons, self._tested_key(lit))
                 values.append(ValueOption(value, label, "excluded", None, reason))
             elif must and av.type in ("choice", "bool", "multi"):
                 core = dom.cores.get((idx, not positive))
                 neg: Assumption = Not(lit) if positive else var  # type: ignore[assignment]
-                reason = self._reason(ctx, neg, core, reasons, deadline, self._tested_key(neg))
+                reason = self._later(ctx, neg, core, reasons, self._tested_key(neg))
                 values.append(ValueOption(value, label, "implied", "implied", reason))
             else:
                 values.append(ValueOption(value, label, "selectable"))
@@ -1285,15 +1405,17 @@ class Configurator:
         sub: _Ctx,
         reasons: ReasonMode,
         deadline: Deadline,
-    ) -> tuple[str, Explanation | None]:
+    ) -> tuple[str, Explanation | _Pending | None]:
         """Whether ``lit`` fits the choices ``sub``: reuses reasons (a reason whose choices are
         all still made still holds) and solutions of earlier clicks."""
         key = self._tested_key(lit)
         known, cached = self._shared.find(key, sub.present, reasons == "minimal")
-        if known and (cached is not None or reasons == "none"):
-            return "excluded", (None if reasons == "none" else cached)
+        if known:  # a stored reason (perhaps not minimal) proves the exclusion
+            if reasons == "none":
+                return "excluded", None
+            return "excluded", cached or self._later(sub, lit, None, reasons, key)
         reuse = getattr(self.session, "reuses_solutions", False)
-        if not known and not reuse:
+        if not reuse:
             witness = self._witness.get((attribute, value))
             if witness is not None and all(_holds(a, witness) for a in sub.assumptions):
                 return "selectable", None
@@ -1305,8 +1427,7 @@ class Configurator:
             return "selectable", None
         if res.status is SolveStatus.UNKNOWN:
             return "unknown", None
-        reason = self._reason(sub, lit, res.core, reasons, deadline, key)
-        return "excluded", reason
+        return "excluded", self._later(sub, lit, res.core, reasons, key)
 
     def _remember(self, a: Assignment, av: AttributeVars) -> None:
         """Keep a solution as the witness of the values of ``av`` it uses."""
@@ -1338,21 +1459,12 @@ class Configurator:
             values: tuple[ValueOption, ...] = ()
             if bounds is not None and bounds[0] == bounds[1] and dom.complete:
                 k = bounds[0]
-                reason = None
+                reason: Explanation | _Pending | None = None
                 if reasons != "none":
                     # forced: "!= k" is impossible
                     neq = Compare("!=", iv, IntConst(k))
                     key = self._tested_key(neq)
-                    _, reason = self._shared.find(key, ctx.present, reasons == "minimal")
-                    if reason is None:
-                        res = self.session.solve(
-                            [*ctx.assumptions, neq], time_limit=deadline.remaining()
-                        )
-                        reason = (
-                            self._reason(ctx, neq, res.core, reasons, deadline, key)
-                            if res.status is SolveStatus.UNSAT
-                            else None
-                        )
+                    reason = self._later(ctx, neq, None, reasons, key)
                 values = (ValueOption(k, str(k), "implied", "implied", reason),)
             return AttributeOptions(av.attribute, "", "int", values, bounds, feasible), dom.complete
         sub = ctx.without(own)
@@ -1419,6 +1531,7 @@ class Configurator:
                     hi = mid - 1
         return found, ok
 
+    @_locked
     def why(
         self, attribute: str, value: object, *, time_limit: float | None = None
     ) -> Explanation | None:
@@ -1443,6 +1556,7 @@ class Configurator:
 
     # -- explain and repair ------------------------------------------------------------------------
 
+    @_locked
     def explain(self, *, time_limit: float | None = None) -> Explanation | None:
         """A minimal conflict among the user's choices and the rules (``None`` if consistent).
 
@@ -1462,6 +1576,7 @@ class Configurator:
             return None
         return self._explanation(core, [c for _, _, c in items], not deadline.expired())
 
+    @_locked
     def repair(
         self, *, max_size: int = 3, limit: int = 10, time_limit: float | None = None
     ) -> list[Repair]:
@@ -1531,6 +1646,7 @@ class Configurator:
 
     # -- completion ---------------------------------------------------------------------------------
 
+    @_locked
     def complete(
         self,
         *,
@@ -1731,6 +1847,7 @@ class Configurator:
 
     # -- counting and enumeration -------------------------------------------------------------------
 
+    @_locked
     def enumerate(
         self, *, limit: int = 100, time_limit: float | None = None
     ) -> list[dict[str, Value]]:
@@ -1750,6 +1867,7 @@ class Configurator:
             self._guard(values)
         return out
 
+    @_locked
     def count(self, *, limit: int = 1_000_000, time_limit: float | None = None) -> CountResult:
         """How many valid full configurations honour the user's choices (up to ``limit``).
 
