@@ -501,7 +501,11 @@ def _verdicts(row: dict[str, Any]) -> None:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="fewer sessions, no counting")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer sessions, no counting, shorter limits (env CPQ_BENCH_QUICK=1)",
+    )
     ap.add_argument("--only", nargs="*", default=[], help="instances whose name contains any")
     ap.add_argument("--clicks", type=int, default=10, help="clicks per session")
     ap.add_argument(
@@ -513,6 +517,11 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--slow-clicks", type=int, default=2, help="clicks timed for slow engines")
     ap.add_argument("--count-limit", type=float, default=120.0, help="seconds for cpq's count")
     args = ap.parse_args(argv)
+    if os.environ.get("CPQ_BENCH_QUICK"):  # e.g. CPQ_BENCH_QUICK=1 python bench/run.py
+        args.quick = True
+    if args.quick:
+        args.slow_limit = min(args.slow_limit, 5.0)
+        args.click_limit = min(args.click_limit, 2.0)
     load_start = os.getloadavg()
     t_run = time.perf_counter()
     chosen = [i for i in INSTANCES if not args.only or any(o in i.name for o in args.only)]
@@ -531,9 +540,12 @@ def main(argv: list[str]) -> int:
         rows.append(row)
         _print_row(row)
     targets = {i.name: i.target_ms for i in chosen if i.target_ms}
+    # partial and quick runs get their own files (the committed results are full runs)
+    name = "instances" if not args.only else "instances-" + "-".join(args.only)
+    name += "-quick" if args.quick else ""
     plot = latency_plot(
         series,
-        RESULTS / "instances_clicks.png",
+        RESULTS / f"{name.replace('instances', 'instances_clicks', 1)}.png",
         "Per-click latency (select + options) in random guided sessions, per instance and engine",
         targets,  # type: ignore[arg-type]
         sampled={"cpsat-tuned baseline", "pyconstraint baseline", "cpq cpsat", "cpq pyconstraint"},
@@ -554,7 +566,6 @@ def main(argv: list[str]) -> int:
         "plot": plot.name if plot else None,
         "instances": rows,
     }
-    name = "instances" if not args.only else "instances-" + "-".join(args.only)
     out = write_result(name, result)
     print(f"  written to {out}" + (f" and {plot}" if plot else ""))
     return 0

@@ -81,7 +81,11 @@ def _na(exc: Exception) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="a tenth of the rows, fewer samples")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="a tenth of the sales, fewer samples, 60 s of cpq order check (env CPQ_BENCH_QUICK=1)",
+    )
     ap.add_argument("--states", type=int, default=3, help="sampled click states (slow engines)")
     ap.add_argument("--slow-limit", type=float, default=20.0, help="seconds per sampled state")
     ap.add_argument(
@@ -89,6 +93,11 @@ def main(argv: list[str]) -> int:
     )
     ap.add_argument("--repair-limit", type=float, default=2.0, help="seconds per cpq repair")
     args = ap.parse_args(argv)
+    if os.environ.get("CPQ_BENCH_QUICK"):  # e.g. CPQ_BENCH_QUICK=1 python bench/run.py
+        args.quick = True
+    if args.quick:
+        args.order_budget = min(args.order_budget, 60.0)
+        args.slow_limit = min(args.slow_limit, 10.0)
     load_start = os.getloadavg()
     t_run = time.perf_counter()
 
@@ -255,16 +264,17 @@ def main(argv: list[str]) -> int:
     result["order_check"] = order
 
     # -- output ------------------------------------------------------------------------------
+    suffix = "-quick" if args.quick else ""  # quick runs keep the full results intact
     plot = latency_plot(
         {"renault small: sales replay (every click)": series},
-        RESULTS / "renault_replay.png",
+        RESULTS / f"renault_replay{suffix}.png",
         "Per-click latency, Renault small, replay of the valid sales",
         {"renault small: sales replay (every click)": TARGET_MEDIAN_MS},
     )
     result["plot"] = plot.name if plot else None
     result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["total_seconds"] = round(time.perf_counter() - t_run, 1)
-    out = write_result("sales", result)
+    out = write_result(f"sales{suffix}", result)
     _print_table(result)
     print(f"  written to {out}" + (f" and {plot}" if plot else ""))
     return 0
