@@ -197,6 +197,27 @@ def mapping(kind: str, problem: Problem, ruleset: Any) -> Mapping:
 # -- a configurator session as a replay session ----------------------------------------------
 
 
+def read_reasons(view: Any) -> int:
+    """Read the reason of every excluded or implied value (cpq computes reasons when first
+    read); returns how many were read."""
+    n = 0
+    for opts in view.attributes.values():
+        for v in opts.values:
+            if v.state in ("excluded", "implied"):
+                _ = v.reason
+                n += 1
+    return n
+
+
+def get_options(cfg: Any, reasons: str) -> Any:
+    """``options()``; ``reasons="all"``: default options with every reason read."""
+    if reasons == "all":
+        view = cfg.options()
+        read_reasons(view)
+        return view
+    return cfg.options(reasons=reasons)
+
+
 def select(cfg: Any, attribute: str, value: Any) -> None:
     """One click: ``select`` (a whole set of values for a multi attribute: ``set``)."""
     if isinstance(value, frozenset | set):
@@ -262,7 +283,9 @@ def native_target(ruleset: Any, values: dict[str, Any]) -> dict[str, Any]:
 
 
 class CpqSession:
-    """Drive ``Configurator`` like a buyer: a new session per sale, ``select`` then ``options``.
+    """Drive ``Configurator`` like a buyer: a new session per sale, ``select`` then ``options``
+    (``reasons``: ``minimal``, the default; ``none``; ``all``: the default with every reason
+    read, since cpq computes reasons when they are first read).
 
     ``domains()`` returns, in raw terms, every value not ``excluded`` in the options view.
     """
@@ -299,7 +322,7 @@ class CpqSession:
         select(self.cfg, attribute, value)
 
     def options(self) -> Any:
-        return self.cfg.options(reasons=self.reasons)
+        return get_options(self.cfg, self.reasons)
 
     def domains(self) -> dict[str, set[Any]]:
         view = self.options()
@@ -369,7 +392,7 @@ def state_runner(
                 select(cfg, a, v)
             t0 = time.perf_counter()
             try:
-                view = cfg.options(reasons=reasons)
+                view = get_options(cfg, reasons)
             except solver_error as exc:
                 raise TimeLimit from exc
             took = time.perf_counter() - t0
