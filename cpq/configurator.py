@@ -425,6 +425,10 @@ class ValueOption:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"ValueOption is immutable: cannot set {name!r}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # pickling and copying read the reason (a deferred one needs the live session)
+        return (ValueOption, (self.value, self.label, self.state, self.source, self.reason))
+
     def _key(self) -> tuple[object, ...]:
         return (self.value, self.label, self.state, self.source, self.reason)
 

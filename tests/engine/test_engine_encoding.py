@@ -216,3 +216,21 @@ def test_native_minimal_core_agrees_with_the_generic_one() -> None:
     assert res.status is SolveStatus.SAT
     res = s.solve(items, rules=native.rules, time_limit=10)
     assert res.status is SolveStatus.UNSAT
+
+
+def test_reasons_read_later_explain_the_view_they_belong_to() -> None:
+    """A reason read after more clicks explains the choices of its own view; views pickle."""
+    import pickle
+
+    rs = load_ruleset(Path("rulesets") / "pump")
+    cfg = Configurator(rs).select("medium", "sea_water")
+    view = cfg.options()
+    cfg.select("casing_material", "duplex").select("flow_m3h", 150)
+    later = cfg.options()
+    reason = view["casing_material"].value("stainless").reason
+    assert reason is not None and reason.minimal
+    assert {c.attribute for c in reason.choices} == {"medium"}
+    assert later["casing_material"].value("stainless").state == "excluded"
+    again = pickle.loads(pickle.dumps(later))
+    assert again == later
+    assert again["casing_material"].value("cast_iron").reason is not None
