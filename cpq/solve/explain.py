@@ -172,6 +172,39 @@ def minimum_corrections(
         >>> minimum_corrections(s, [sea, iron], time_limit=5)
         ([(0,), (1,)], True)
     """
+    native = getattr(session, "minimum_corrections", None)
+    if native is not None:  # the backend counts dropped choices itself (same contract)
+        got: tuple[list[tuple[int, ...]], bool] = native(
+            assumptions,
+            hard=hard,
+            rules=rules,
+            max_size=max_size,
+            limit=limit,
+            time_limit=time_limit,
+        )
+        return got
+    return _generic_minimum_corrections(
+        session,
+        assumptions,
+        hard=hard,
+        rules=rules,
+        max_size=max_size,
+        limit=limit,
+        time_limit=time_limit,
+    )
+
+
+def _generic_minimum_corrections(
+    session: SolverSession,
+    assumptions: Sequence[Assumption],
+    *,
+    hard: Sequence[Assumption] = (),
+    rules: Collection[str] | None = None,
+    max_size: int = 3,
+    limit: int = 10,
+    time_limit: float,
+) -> tuple[list[tuple[int, ...]], bool]:
+    """Minimum corrections by trying subsets of the assumptions by size (any backend)."""
     deadline = Deadline(time_limit)
     n = len(assumptions)
     res = session.solve([*assumptions, *hard], rules=rules, time_limit=deadline.remaining())

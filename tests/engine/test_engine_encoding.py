@@ -234,3 +234,22 @@ def test_reasons_read_later_explain_the_view_they_belong_to() -> None:
     again = pickle.loads(pickle.dumps(later))
     assert again == later
     assert again["casing_material"].value("cast_iron").reason is not None
+
+
+@settings(max_examples=60)
+@given(st.data(), rulesets(max_attributes=4, max_rules=4))
+def test_native_minimum_corrections_match_the_subset_search(
+    data: st.DataObject, rs: Ruleset
+) -> None:
+    """The totalizer search returns the same smallest repairs, in the same order, as trying
+    subsets by size."""
+    from cpq.solve.explain import _generic_minimum_corrections, minimum_corrections
+
+    cfg = Configurator(rs)
+    for name, value in data.draw(selections(rs)):
+        cfg.select(name, value)
+    items = [a for _, a, _ in cfg._items()]
+    session = SatSession(compiled_model(rs))
+    native = minimum_corrections(session, items, max_size=4, limit=3, time_limit=10)
+    generic = _generic_minimum_corrections(session, items, max_size=4, limit=3, time_limit=10)
+    assert native[0] == generic[0]
