@@ -264,12 +264,22 @@ def measure(
         if raw:
             assert problem is not None
             mp = cs.mapping(inst.kind, problem, ruleset)
-        mine.update(_cpq_root(inst, ruleset, mp, problem, sat, args, slow_ok))
+
+        def fresh(p: Path = path) -> Any:
+            # cpq shares work between sessions on one loaded ruleset: every variant starts
+            # from a ruleset loaded anew, so none profits from another's warm caches
+            return cs.load_compile(p).ruleset
+
+        mine.update(_cpq_root(inst, ruleset, fresh, mp, problem, sat, args, slow_ok))
     except cs.NotAvailable as exc:
         mine = _na(exc)
     row["cpq"] = mine
     # -- sessions ---------------------------------------------------------------------------
-    row["sessions"] = _sessions(inst, ruleset, mp, problem, sat, args, slow_ok, series)
+    row["sessions"] = (
+        _sessions(inst, fresh, mp, problem, sat, args, slow_ok, series)
+        if ruleset is not None
+        else {"available": False, "reason": "cpq part not available"}
+    )
     _verdicts(row)
     return row
 
@@ -289,6 +299,7 @@ def _secs(res: dict[str, Any]) -> str:
 def _cpq_root(
     inst: Inst,
     ruleset: Any,
+    fresh: Any,
     mp: cs.Mapping | None,
     problem: Problem | None,
     sat: SatBaseline | None,
@@ -319,8 +330,9 @@ def _cpq_root(
     for reasons in ("minimal", "all", "none"):
         samples, opens = [], []
         view = None
+        rs = fresh()
         for _ in range(3):
-            cfg = cls(ruleset)
+            cfg = cls(rs)
             opens.append(_timed(lambda c=cfg: c.session))
             t0 = time.perf_counter()
             view = cs.get_options(cfg, reasons)
@@ -328,7 +340,11 @@ def _cpq_root(
             cfg.close()
             if samples[-1] > 2.0:
                 break
-        out[f"options_root_{reasons}"] = {"complete": view.complete, **stats(samples)}
+        out[f"options_root_{reasons}"] = {
+            "complete": view.complete,
+            "first_ms": round(samples[0] * 1000, 3),
+            **stats(samples),
+        }
         out.setdefault("session_open", stats(opens))
         if reasons == "minimal":
             out["options_root_states"] = cs.options_view_counts(view)
@@ -343,7 +359,7 @@ def _cpq_root(
     )
     # the other backends at the root
     for b in ("cpsat", "pyconstraint"):
-        cfg = cls(ruleset, backend=b, time_limit=args.slow_limit)
+        cfg = cls(fresh(), backend=b, time_limit=args.slow_limit)
         t0 = time.perf_counter()
         try:
             view = cfg.options(reasons="none")
@@ -362,7 +378,7 @@ def _cpq_root(
         slow_ok[f"cpq_{b}"] = ok
     # the known results
     if "solutions" in inst.known and not args.quick:
-        cfg = cls(ruleset, time_limit=args.count_limit)
+        cfg = cls(fresh(), time_limit=args.count_limit)
         t0 = time.perf_counter()
         try:
             res = cfg.count(limit=inst.known["solutions"] * 2, time_limit=args.count_limit)
@@ -377,7 +393,7 @@ def _cpq_root(
 
 def _sessions(
     inst: Inst,
-    ruleset: Any,
+    fresh: Any,
     mp: cs.Mapping | None,
     problem: Problem | None,
     sat: SatBaseline | None,
@@ -400,19 +416,14 @@ def _sessions(
         r = replay(BaselineSession(sat.domains, translate), sessions, f"{inst.name} pysat")
         out["pysat-baseline"] = _summary(r)
         plot["pysat baseline"] = r.latencies
-    elif ruleset is not None:
-        sessions = native_sessions(ruleset, n, clicks, seed=7)
     else:
-        return {"available": False, "reason": "no ruleset"}
-    if ruleset is None:
-        out["cpq-sat"] = {"available": False, "reason": "cpq part not available"}
-        return out
-    sess = cs.CpqSession(ruleset, mp, "sat", "minimal", raw_clicks=False)
+        sessions = native_sessions(fresh(), n, clicks, seed=7)
+    sess = cs.CpqSession(fresh(), mp, "sat", "minimal", raw_clicks=False)
     r = replay(sess, sessions, f"{inst.name} cpq sat")
     sess.close()
     out["cpq-sat"] = _summary(r) | {"incomplete_views": sess.incomplete}
     plot["cpq sat"] = r.latencies
-    sess = cs.CpqSession(ruleset, mp, "sat", "all", raw_clicks=False)
+    sess = cs.CpqSession(fresh(), mp, "sat", "all", raw_clicks=False)
     r = replay(sess, sessions, f"{inst.name} cpq sat, every reason read")
     sess.close()
     out["cpq-sat (every reason read)"] = _summary(r) | {"incomplete_views": sess.incomplete}
@@ -440,7 +451,7 @@ def _sessions(
         ]
     for b in ("cpsat", "pyconstraint"):
         engines.append(
-            (f"cpq {b}", f"cpq_{b}", cs.state_runner(ruleset, mp, b, "none", raw_clicks=False))
+            (f"cpq {b}", f"cpq_{b}", cs.state_runner(fresh(), mp, b, "none", raw_clicks=False))
         )
     for label, key, run in engines:
         if not slow_ok.get(key, False):

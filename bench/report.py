@@ -110,8 +110,12 @@ def instances_block(d: dict[str, Any] | None) -> str:
                 size,
                 _n(c.get("load_compile_ms"), 0),
                 _ms(c.get("check_full"), digits=2),
-                f"{_ms(c.get('options_root_minimal'))} / {_ms(c.get('options_root_all'))} / "
-                f"{_ms(c.get('options_root_none'))}",
+                f"{_ms(c.get('options_root_minimal'), 'first_ms')} "
+                f"({_ms(c.get('options_root_minimal'))}) / "
+                f"{_ms(c.get('options_root_all'), 'first_ms')} "
+                f"({_ms(c.get('options_root_all'))}) / "
+                f"{_ms(c.get('options_root_none'), 'first_ms')} "
+                f"({_ms(c.get('options_root_none'))})",
                 _ms(b.get("pysat_root"), digits=2),
                 _secs(b.get("cpsat_root")) + " / " + _secs(b.get("cpsat_tuned_root")),
                 _secs(b.get("pyconstraint_root")),
@@ -124,7 +128,7 @@ def instances_block(d: dict[str, Any] | None) -> str:
         "cpq attributes / rules",
         "load + compile ms",
         "check full ms",
-        "options() at root ms (as returned / every reason read / reasons=none)",
+        "options() at root ms, first session (median of 3): as returned / every reason read / reasons=none",
         "pysat loop ms",
         "CP-SAT (default / tuned)",
         "python-constraint",
@@ -135,7 +139,9 @@ def instances_block(d: dict[str, Any] | None) -> str:
         "\n\nMedians. *check full*: `Configurator.check()` of a complete valid configuration. "
         "*options() at root*: a fresh session; the view as returned (states; cpq computes the "
         "minimal reason of a value when it is first read), the same with the reason of every "
-        "excluded or implied value read, and `reasons='none'`. *pysat loop*, *CP-SAT*, "
+        "excluded or implied value read, and `reasons='none'`; each variant on a ruleset loaded "
+        "anew, its first session cold, the next ones reusing what cpq shares between sessions "
+        "on one ruleset. *pysat loop*, *CP-SAT*, "
         "*python-constraint*: the baselines, valid domains at the root from the raw file. "
         "*cpq cpsat / pyconstraint*: `options(reasons='none')` on those backends. "
         f"`> N s`: stopped at the time limit ({d['settings']['slow_engine_root_limit_s']:.0f} s)."
@@ -348,8 +354,12 @@ def orders_block(d: dict[str, Any] | None) -> str:
                 f"{c['rows_done']:,} / {c['rows_total']:,}",
                 f"{_ms(c['per_order'], digits=1)} / {_ms(c['per_order'], 'p95_ms')} / "
                 f"{_ms(c['per_order'], 'max_ms')}",
-                f"{k.get('explained', 0):,} explained; {k.get('explanation_is_conflict', 0):,} "
-                f"are conflicts, {k.get('explanation_minimal', 0):,} minimal",
+                f"{k.get('explained', 0):,} explained by a conflict; "
+                f"{k.get('explanation_is_conflict', 0):,} are conflicts, "
+                f"{k.get('explanation_minimal', 0):,} minimal; "
+                f"{c['rows_done'] - k.get('explained', 0) - k.get('rule_breaking_unexplained', 0):,}"
+                " only have values outside their domain (refused by `select`), "
+                f"{k.get('rule_breaking_unexplained', 0):,} rule-breaking unexplained",
                 f"{k.get('repaired', 0):,} repaired, {k.get('repair_valid', 0):,} valid, "
                 f"{k.get('repair_minimum', 0):,} of minimum size",
                 f"{_n(c.get('seconds'), 0)} s (projected for all rows: "
