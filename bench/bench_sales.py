@@ -91,7 +91,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--states", type=int, default=3, help="sampled click states (slow engines)")
     ap.add_argument("--slow-limit", type=float, default=20.0, help="seconds per sampled state")
     ap.add_argument(
-        "--order-budget", type=float, default=200.0, help="seconds for cpq's order check"
+        "--order-budget", type=float, default=360.0, help="seconds for cpq's order check"
     )
     ap.add_argument("--repair-limit", type=float, default=2.0, help="seconds per cpq repair")
     ap.add_argument(
