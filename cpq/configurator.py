@@ -333,6 +333,7 @@ class Configuration:
     missing: tuple[str, ...] = ()
     violations: tuple[Violation, ...] = ()
     conflict: Explanation | None = None
+    ruleset: Ruleset | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_valid(self) -> bool:
@@ -352,6 +353,28 @@ class Configuration:
                 f"the configuration is invalid: {lines}", self.violations
             )
         return self
+
+    def bom(self) -> list[BomLine]:
+        """The bill of materials of this valid configuration (for ``cpq.price(cfg, book, ...)``).
+
+        Raises:
+            ConfigurationError: the configuration is not valid, or was built without its
+                ruleset (a ``Configuration`` made by hand rather than by a ``Configurator``).
+
+        Example:
+            >>> from cpq.model.demo import demo_ruleset
+            >>> done = Configurator(demo_ruleset()).select("flow_m3h", 120).complete()
+            >>> [(l.sku, str(l.quantity)) for l in done.bom()][-1]
+            ('CABLE-M', '4')
+        """
+        if not self.is_valid:
+            raise ConfigurationError("only a valid configuration has a bill of materials")
+        if self.ruleset is None:
+            raise ConfigurationError(
+                "this configuration does not know its ruleset: use "
+                "cpq.bill_of_materials(ruleset, configuration.values)"
+            )
+        return bill_of_materials(self.ruleset, self.values)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (sets become sorted lists)."""
@@ -1107,6 +1130,7 @@ class Configurator:
                 (),
                 violations,
                 conflict,
+                self.ruleset,
             )
         return self._current(analysis)
 
@@ -1162,6 +1186,7 @@ class Configurator:
             "invalid" if violations else "valid",
             (),
             tuple(violations),
+            ruleset=self.ruleset,
         )
 
     def _implied_lits(self, dom: Domains) -> dict[_Key, Value]:
@@ -1245,10 +1270,18 @@ class Configurator:
                 missing.append(name)
         if missing:
             return Configuration(
-                self.model.product_id, values, prov, member, "incomplete", tuple(missing)
+                self.model.product_id,
+                values,
+                prov,
+                member,
+                "incomplete",
+                tuple(missing),
+                ruleset=self.ruleset,
             )
         self._guard(values)
-        return Configuration(self.model.product_id, values, prov, member, "valid")
+        return Configuration(
+            self.model.product_id, values, prov, member, "valid", ruleset=self.ruleset
+        )
 
     def _guard(self, values: Mapping[str, Value]) -> None:
         violated = check_values(self.ruleset, values)
@@ -1755,7 +1788,9 @@ class Configurator:
                 if k2 in kept
                 else "completed"
             )
-        return Configuration(self.model.product_id, values, prov, member, "valid")
+        return Configuration(
+            self.model.product_id, values, prov, member, "valid", ruleset=self.ruleset
+        )
 
     def _objective_attributes(
         self,
