@@ -53,11 +53,13 @@ __all__ = [
     "InfeasibleConfigurationError",
     "Issue",
     "IssueCollector",
+    "MissingExtraError",
     "MissingPriceError",
     "PriceBookError",
     "PricingError",
     "PricingInputError",
     "QuoteError",
+    "QuoteProfileError",
     "QuoteRenderError",
     "RulesetError",
     "RulesetReferenceError",
@@ -303,6 +305,28 @@ class QuoteError(CPQError):
 
 class QuoteRenderError(QuoteError):
     """A quote template failed to render."""
+
+
+class QuoteProfileError(_IssuesMixin, QuoteError, ValueError):
+    """A quote profile (seller, terms, customer addresses) could not be loaded; ``issues``
+    lists every problem found."""
+
+    def __init__(self, issues: Sequence[Issue], summary: str | None = None) -> None:
+        super().__init__(self._init_issues(issues, summary))
+
+
+class MissingExtraError(CPQError, ImportError):
+    """A feature needs an optional extra that is not installed (``pip install "cpqkit[pdf]"``).
+
+    Example:
+        >>> err = MissingExtraError("pdf", "PDF output")
+        >>> str(err)
+        'PDF output needs the optional extra \'pdf\': pip install "cpqkit[pdf]"'
+    """
+
+    def __init__(self, extra: str, feature: str) -> None:
+        super().__init__(f"{feature} needs the optional extra '{extra}': pip install \"cpqkit[{extra}]\"")
+        self.extra = extra
 
 
 class UnknownCustomerError(PricingError, LookupError):
