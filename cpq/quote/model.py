@@ -54,7 +54,7 @@ __all__ = [
     "VatBreakdown",
 ]
 
-QUOTE_FORMAT = "cpq-quote/1"
+QUOTE_FORMAT: Literal["cpq-quote/1"] = "cpq-quote/1"
 """The ``format`` marker of a saved quote's JSON; bumped when the layout changes."""
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
