@@ -44,6 +44,7 @@ __all__ = [
     "Approval",
     "Contact",
     "DeliveryTerms",
+    "Feature",
     "ItemTrace",
     "Party",
     "PaymentTerms",
@@ -122,6 +123,16 @@ class Party(BaseModel):
     website: str | None = None
 
 
+class Feature(BaseModel):
+    """One chosen characteristic of a configured product (EN 16931 BG-32 item attribute)."""
+
+    model_config = _FROZEN
+
+    name: str = Field(description="BT-160 attribute name, e.g. 'Medium'.")
+    value: str = Field(description="BT-161 attribute value, e.g. 'Sea water'.")
+    attribute: str | None = Field(None, description="The ruleset attribute id.")
+
+
 class Position(BaseModel):
     """One position of the quote; a configured product has sub-positions.
 
@@ -151,6 +162,9 @@ class Position(BaseModel):
         None, description="Why the line is there: product, attribute:<id>, bom:<id>."
     )
     lead_time_days: int | None = None
+    features: tuple[Feature, ...] = Field(
+        (), description="For a configured product: every chosen value, as printed."
+    )
     children: tuple[Position, ...] = ()
 
     def walk(self) -> Iterator[Position]:
