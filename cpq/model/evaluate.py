@@ -17,6 +17,21 @@ Semantics (the compiler implements the same ones; ``docs/engine.md`` has the ful
 * a multi attribute's ``min_selected``/``max_selected`` bounds are checked as well and reported
   as ``<attribute>:selection``.
 
+Speed: :func:`check_values` and :func:`violated_rules` do not walk the rule trees on every
+call. Each ruleset is compiled once (and cached; rulesets are immutable) into a flat form:
+
+* every rule that is a propositional formula over yes/no attributes, ``choice == 'value'`` and
+  ``'value' in multi`` (the rules of feature models and most compatibility rules) becomes a
+  few clauses; each clause is one bit of a Python integer, and each attribute value maps to the
+  bit mask of the clauses it satisfies, so a configuration is checked by OR-ing one mask per
+  attribute (a rule is broken exactly when one of its clauses keeps its bit clear);
+* every other rule (numbers, properties, tables) is compiled once into Python closures that
+  compute exactly what the reference walk computes (same exact :class:`~fractions.Fraction`
+  arithmetic, same semantics).
+
+:func:`rule_holds` stays the straightforward walk over the expression tree; the tests check the
+flat path against it on random rulesets and configurations.
+
 A configuration (:data:`Values`) maps every attribute to its value: a value id (choice), a set
 of value ids (multi), a bool or an int.
 
@@ -31,7 +46,9 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import TypeAlias
@@ -43,6 +60,7 @@ from cpq.ruleset.expr import (
     Call,
     Compare,
     Expr,
+    ListLit,
     Literal_,
     Name,
     Neg,
@@ -284,7 +302,8 @@ def _table_holds(rule: Rule, values: Values) -> bool:
 
 
 def rule_holds(ruleset: Ruleset, rule: Rule, values: Values) -> bool:
-    """Whether one rule holds under a full configuration.
+    """Whether one rule holds under a full configuration (the reference walk over the rule's
+    expressions; :func:`violated_rules` checks every rule at once on the compiled form).
 
     Example:
         >>> from cpq.model.demo import demo_ruleset
@@ -301,6 +320,430 @@ def rule_holds(ruleset: Ruleset, rule: Rule, values: Values) -> bool:
     if rule.kind == "exclude":
         return not all(ev.truth(x) for x in rule.exclude)
     return _table_holds(rule, values)
+
+
+# -- the flat, compiled form (the fast path) ---------------------------------------------------
+
+_Fn: TypeAlias = Callable[[Values], object]
+_Lit: TypeAlias = tuple[tuple[str, str | None], bool]
+"""A clause literal: ``((attribute, value id or None), polarity)``."""
+_Cnf: TypeAlias = list[frozenset[_Lit]]
+"""Clauses (a conjunction of disjunctions); ``[]`` is true, ``[frozenset()]`` is false."""
+
+_CNF_CAP = 64
+"""Rules whose clause form would need more clauses than this are compiled to closures."""
+
+_TRUE: _Cnf = []
+_FALSE: _Cnf = [frozenset()]
+
+
+def _truth(v: object) -> bool:
+    if not isinstance(v, bool):
+        raise TypeError(f"expected a condition, got {v!r}")
+    return v
+
+
+def _number(v: object) -> Fraction:
+    if isinstance(v, bool) or not isinstance(v, Fraction):
+        raise TypeError(f"expected a number, got {v!r}")
+    return v
+
+
+class _Compiler:
+    """Turns rules into clauses (when they are propositional) or closures (otherwise)."""
+
+    def __init__(self, attributes: Mapping[str, Attribute]) -> None:
+        self.attributes = attributes
+
+    # clauses ---------------------------------------------------------------------------------
+
+    def _atom(self, e: Expr) -> tuple[str, str | None] | None:
+        """The atom of a yes/no attribute name, else None."""
+        if isinstance(e, Name):
+            attr = self.attributes.get(e.name)
+            if attr is not None and attr.type == "bool":
+                return (e.name, None)
+        return None
+
+    def cnf(self, e: Expr, neg: bool) -> _Cnf | None:
+        """The clauses of ``e`` (of ``not e`` when ``neg``), or None when not propositional."""
+        if isinstance(e, Literal_):
+            if not isinstance(e.value, bool):
+                return None
+            return _TRUE if e.value != neg else _FALSE
+        if isinstance(e, Name):
+            atom = self._atom(e)
+            return None if atom is None else [frozenset({(atom, not neg)})]
+        if isinstance(e, Not):
+            return self.cnf(e.operand, not neg)
+        if isinstance(e, BoolOp):
+            parts = [self.cnf(x, neg) for x in e.operands]
+            if (e.op == "and") != neg:
+                out: _Cnf = []
+                for p in parts:
+                    if p is None:
+                        return None
+                    out.extend(p)
+                return out if len(out) <= _CNF_CAP else None
+            return _disjunction(parts)
+        if isinstance(e, Compare):
+            return self._compare_cnf(e, neg)
+        return None
+
+    def _compare_cnf(self, e: Compare, neg: bool) -> _Cnf | None:
+        op, left, right = e.op, e.left, e.right
+        if op in ("==", "!="):
+            if isinstance(left, Literal_) and isinstance(right, Name):
+                left, right = right, left
+            if not isinstance(left, Name) or not isinstance(right, Literal_):
+                return None
+            attr = self.attributes.get(left.name)
+            lit = right.value
+            if attr is None:
+                return None
+            positive = (op == "==") != neg
+            if attr.type == "choice" and isinstance(lit, str):
+                return [frozenset({((left.name, lit), positive)})]
+            if attr.type == "bool" and isinstance(lit, bool):
+                return [frozenset({((left.name, None), positive == lit)})]
+            return None
+        if op in ("in", "not in"):
+            positive = (op == "in") != neg
+            if isinstance(left, Literal_) and isinstance(right, Name):
+                attr = self.attributes.get(right.name)
+                if attr is None or attr.type != "multi" or not isinstance(left.value, str):
+                    return None
+                return [frozenset({((right.name, left.value), positive)})]
+            if isinstance(left, Name) and isinstance(right, ListLit):
+                attr = self.attributes.get(left.name)
+                if attr is None or attr.type != "choice":
+                    return None
+                ids: list[str] = []
+                for item in right.items:
+                    if not isinstance(item, Literal_) or not isinstance(item.value, str):
+                        return None
+                    ids.append(item.value)
+                lits = [((left.name, v), True) for v in ids]
+                if positive:
+                    return [frozenset(lits)]
+                return [frozenset({(atom, False)}) for atom, _ in lits]
+        return None
+
+    def rule_cnf(self, rule: Rule) -> _Cnf | None:
+        """The clauses of a rule, or None when it needs a closure."""
+        parts: list[_Cnf | None] = []
+        if rule.when is not None:
+            parts.append(self.cnf(rule.when, True))
+        if rule.kind == "require":
+            assert rule.require is not None
+            parts.append(self.cnf(rule.require, False))
+        elif rule.kind == "exclude":
+            parts.extend(self.cnf(x, True) for x in rule.exclude)
+        else:
+            return None
+        return _disjunction(parts)
+
+    # closures --------------------------------------------------------------------------------
+
+    def fn(self, e: Expr) -> _Fn:
+        """A closure computing what :class:`_Eval` computes for ``e``."""
+        if isinstance(e, Literal_):
+            raw = e.value
+            const: object = raw if isinstance(raw, bool | str) else Fraction(raw)
+            return lambda values: const
+        if isinstance(e, Name):
+            name = e.name
+            if self.attributes[name].type == "int":
+                return lambda values: _to_num(values[name])
+            return lambda values: values[name]
+        if isinstance(e, Prop):
+            return self._prop_fn(e)
+        if isinstance(e, Not):
+            f = self.fn(e.operand)
+            return lambda values: not _truth(f(values))
+        if isinstance(e, BoolOp):
+            fs = tuple(self.fn(x) for x in e.operands)
+            if e.op == "and":
+                return lambda values: all(_truth(f(values)) for f in fs)
+            return lambda values: any(_truth(f(values)) for f in fs)
+        if isinstance(e, Compare):
+            return self._compare_fn(e)
+        if isinstance(e, Arith):
+            return self._arith_fn(e)
+        if isinstance(e, Neg):
+            g = self.fn(e.operand)
+            return lambda values: -_number(g(values))
+        if isinstance(e, Call):
+            return self._call_fn(e)
+        items = tuple(self.fn(x) for x in e.items)
+        return lambda values: tuple(f(values) for f in items)
+
+    def _prop_fn(self, e: Prop) -> _Fn:
+        attr = self.attributes[e.attr]
+        name, prop = e.attr, e.prop
+        if attr.type == "multi":
+            nums: dict[str, Fraction] = {}
+            for vid, val in attr.values.items():
+                try:
+                    nums[vid] = _to_num(val.properties[prop])
+                except (KeyError, TypeError):
+                    continue  # fails when chosen, as in the reference walk
+            order = tuple(attr.values)
+
+            def multi(values: Values) -> object:
+                chosen = values[name]
+                assert isinstance(chosen, frozenset)
+                return _Props(
+                    nums[vid] if vid in nums else _to_num(attr.values[vid].properties[prop])
+                    for vid in order
+                    if vid in chosen
+                )
+
+            return multi
+        scalars: dict[str, _Scalar] = {}
+        for vid, val in attr.values.items():
+            try:
+                scalars[vid] = _prop(val.properties[prop])
+            except (KeyError, TypeError):
+                continue
+
+        def one(values: Values) -> object:
+            chosen = values[name]
+            assert isinstance(chosen, str)
+            hit = scalars.get(chosen)
+            return hit if hit is not None else _prop(attr.values[chosen].properties[prop])
+
+        return one
+
+    def _compare_fn(self, e: Compare) -> _Fn:
+        lf, rf = self.fn(e.left), self.fn(e.right)
+        op = e.op
+        if op in ("in", "not in"):
+            want = op == "in"
+
+            def member(values: Values) -> object:
+                left, right = lf(values), rf(values)
+                if not isinstance(right, frozenset | tuple):
+                    raise TypeError(f"cannot test membership in {right!r}")
+                return any(_same(left, x) for x in right) == want
+
+            return member
+        if op == "==":
+            return lambda values: _same(lf(values), rf(values))
+        if op == "!=":
+            return lambda values: not _same(lf(values), rf(values))
+        if op == "<":
+            return lambda values: _to_num(lf(values)) < _to_num(rf(values))
+        if op == "<=":
+            return lambda values: _to_num(lf(values)) <= _to_num(rf(values))
+        if op == ">":
+            return lambda values: _to_num(lf(values)) > _to_num(rf(values))
+        return lambda values: _to_num(lf(values)) >= _to_num(rf(values))
+
+    def _arith_fn(self, e: Arith) -> _Fn:
+        lf, rf = self.fn(e.left), self.fn(e.right)
+        op = e.op
+        if op == "+":
+            return lambda values: _number(lf(values)) + _number(rf(values))
+        if op == "-":
+            return lambda values: _number(lf(values)) - _number(rf(values))
+        if op == "*":
+            return lambda values: _number(lf(values)) * _number(rf(values))
+
+        def divide(values: Values) -> object:
+            a, b = _number(lf(values)), _number(rf(values))
+            if b == 0:
+                return Fraction(0)
+            return a / b if op == "/" else Fraction(a // b)
+
+        return divide
+
+    def _call_fn(self, e: Call) -> _Fn:
+        fs = tuple(self.fn(a) for a in e.args)
+        func = e.func
+
+        def call(values: Values) -> object:
+            args = [f(values) for f in fs]
+            if func == "count":
+                (s,) = args
+                assert isinstance(s, frozenset)
+                return Fraction(len(s))
+            if func == "abs":
+                return abs(_to_num(args[0]))
+            if func == "sum":
+                (props,) = args
+                assert isinstance(props, _Props)
+                return sum(props, Fraction(0))
+            if len(args) == 1 and isinstance(args[0], _Props):
+                nums = list(args[0])
+                if not nums:
+                    return Fraction(0)
+            else:
+                nums = [_to_num(a) for a in args]
+            return min(nums) if func == "min" else max(nums)
+
+        return call
+
+    def rule_fn(self, rule: Rule) -> Callable[[Values], bool]:
+        """A closure: whether the rule holds (what :func:`rule_holds` computes)."""
+        when = None if rule.when is None else self.fn(rule.when)
+        if rule.kind == "require":
+            assert rule.require is not None
+            req = self.fn(rule.require)
+
+            def body(values: Values) -> bool:
+                return _truth(req(values))
+
+        elif rule.kind == "exclude":
+            parts = tuple(self.fn(x) for x in rule.exclude)
+
+            def body(values: Values) -> bool:
+                return not all(_truth(f(values)) for f in parts)
+
+        else:
+
+            def body(values: Values) -> bool:
+                return _table_holds(rule, values)
+
+        if when is None:
+            return body
+        cond = when
+
+        def guarded(values: Values) -> bool:
+            return not _truth(cond(values)) or body(values)
+
+        return guarded
+
+
+def _disjunction(parts: list[_Cnf | None]) -> _Cnf | None:
+    """The clauses of the disjunction of clause sets (None when a part is None or it is big)."""
+    out: _Cnf = _FALSE
+    for p in parts:
+        if p is None:
+            return None
+        out = [a | b for a in out for b in p]
+        if len(out) > _CNF_CAP:
+            return None
+    return [c for c in out if not any((atom, not pol) in c for atom, pol in c)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Flat:
+    """A ruleset compiled for fast checks (see the module docstring)."""
+
+    rule_ids: tuple[str, ...]
+    clause_rule: tuple[int, ...]
+    """Per clause bit, the index of its rule."""
+    every: int
+    """A mask with every clause bit set."""
+    single: tuple[tuple[str, dict[object, int], int], ...]
+    """Yes/no and choice attributes: ``(name, value -> mask of clauses it satisfies, mask for
+    a value of no atom)``."""
+    multi: tuple[tuple[str, tuple[tuple[str, int, int], ...]], ...]
+    """Multi attributes: ``(name, ((value id, mask when chosen, mask when not), ...))``."""
+    closures: tuple[tuple[int, Callable[[Values], bool]], ...]
+    """Rules checked by closures: ``(rule index, holds)``."""
+
+    def violated(self, values: Values) -> list[str]:
+        sat = 0
+        for name, masks, other in self.single:
+            sat |= masks.get(values[name], other)
+        for name, members in self.multi:
+            chosen = values[name]
+            for vid, inside, outside in members:
+                sat |= inside if vid in chosen else outside  # type: ignore[operator]
+        bad_rules: set[int] = set()
+        bad = self.every & ~sat
+        clause_rule = self.clause_rule
+        while bad:
+            low = bad & -bad
+            bad_rules.add(clause_rule[low.bit_length() - 1])
+            bad ^= low
+        for index, holds in self.closures:
+            if not holds(values):
+                bad_rules.add(index)
+        ids = self.rule_ids
+        return [ids[i] for i in sorted(bad_rules)]
+
+
+def _flatten(ruleset: Ruleset) -> _Flat:
+    attrs = ruleset.attributes
+    comp = _Compiler(attrs)
+    clause_rule: list[int] = []
+    pos: dict[tuple[str, str | None], int] = {}
+    neg: dict[tuple[str, str | None], int] = {}
+    closures: list[tuple[int, Callable[[Values], bool]]] = []
+    for index, rule in enumerate(ruleset.rules):
+        clauses = comp.rule_cnf(rule)
+        if clauses is None:
+            closures.append((index, comp.rule_fn(rule)))
+            continue
+        for clause in clauses:
+            bit = 1 << len(clause_rule)
+            clause_rule.append(index)
+            for atom, positive in clause:
+                side = pos if positive else neg
+                side[atom] = side.get(atom, 0) | bit
+    atoms_of: dict[str, set[str | None]] = {}
+    for name, value in (*pos, *neg):
+        atoms_of.setdefault(name, set()).add(value)
+    single: list[tuple[str, dict[object, int], int]] = []
+    multi: list[tuple[str, tuple[tuple[str, int, int], ...]]] = []
+    for name, attr in attrs.items():
+        used = atoms_of.get(name)
+        if not used:
+            continue
+        if attr.type == "bool":
+            key = (name, None)
+            single.append((name, {True: pos.get(key, 0), False: neg.get(key, 0)}, 0))
+        elif attr.type == "choice":
+            # the chosen value x makes the atom (name, v) true exactly when v == x: x satisfies
+            # the clauses with (name, x) and those with "not (name, v)" for every other v
+            negs = {v: neg.get((name, v), 0) for v in used}
+            every_neg = 0
+            for m in negs.values():
+                every_neg |= m
+            masks: dict[object, int] = {}
+            for vid in (*attr.values, *(v for v in used if v is not None)):
+                m = pos.get((name, vid), 0)
+                for v, nm in negs.items():
+                    if v != vid:
+                        m |= nm
+                masks[vid] = m
+            single.append((name, masks, every_neg))
+        elif attr.type == "multi":
+            members = tuple(
+                (v, pos.get((name, v), 0), neg.get((name, v), 0))
+                for v in sorted(x for x in used if x is not None)
+            )
+            multi.append((name, members))
+    return _Flat(
+        tuple(r.id for r in ruleset.rules),
+        tuple(clause_rule),
+        (1 << len(clause_rule)) - 1,
+        tuple(single),
+        tuple(multi),
+        tuple(closures),
+    )
+
+
+_FLAT: dict[int, tuple[Ruleset, _Flat]] = {}
+_FLAT_LOCK = threading.Lock()
+_FLAT_MAX = 32
+
+
+def _flat(ruleset: Ruleset) -> _Flat:
+    """The compiled form of a ruleset (compiled once, shared, thread-safe)."""
+    key = id(ruleset)
+    hit = _FLAT.get(key)
+    if hit is not None and hit[0] is ruleset:
+        return hit[1]
+    flat = _flatten(ruleset)
+    with _FLAT_LOCK:
+        if len(_FLAT) >= _FLAT_MAX:
+            _FLAT.pop(next(iter(_FLAT)))
+        _FLAT[key] = (ruleset, flat)
+    return flat
 
 
 def normalize_values(ruleset: Ruleset, values: Mapping[str, object]) -> dict[str, Value]:
@@ -321,13 +764,23 @@ def normalize_values(ruleset: Ruleset, values: Mapping[str, object]) -> dict[str
         frozenset({'flange_kit'})
     """
     out: dict[str, Value] = {}
+    attributes = ruleset.attributes
     for name in values:
-        if name not in ruleset.attributes:
+        if name not in attributes:
             raise UnknownSelectionError(f"there is no attribute '{name}'")
-    for name, attr in ruleset.attributes.items():
-        if name not in values:
+    missing = object()
+    for name, attr in attributes.items():
+        v = values.get(name, missing)
+        if v is missing:
             raise ConfigurationError(f"the attribute '{name}' has no value")
-        out[name] = _check_value(attr, values[name])
+        kind = attr.type
+        # the common well-formed cases inline; everything else (and every error) below
+        if (kind == "bool" and (v is True or v is False)) or (
+            kind == "choice" and type(v) is str and v in attr.values
+        ):
+            out[name] = v
+        else:
+            out[name] = _check_value(attr, v)
     return out
 
 
@@ -386,7 +839,7 @@ def check_values(ruleset: Ruleset, values: Mapping[str, object]) -> list[str]:
         for a in ruleset.attributes.values()
         if a.type == "multi" and not _selection_ok(a, canon[a.name])
     ]
-    out.extend(r.id for r in ruleset.rules if not rule_holds(ruleset, r, canon))
+    out.extend(_flat(ruleset).violated(canon))
     return out
 
 
@@ -403,4 +856,4 @@ def violated_rules(ruleset: Ruleset, values: Values) -> list[str]:
         ...     "atex": True, "accessories": frozenset({"vibration_sensor"}), "motor": "m55"})
         ['atex-no-sensor']
     """
-    return [r.id for r in ruleset.rules if not rule_holds(ruleset, r, values)]
+    return _flat(ruleset).violated(values)
