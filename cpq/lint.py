@@ -111,6 +111,8 @@ def _kind_of(path: Path) -> tuple[str, list[Issue]]:
             return "library", issues
         if any(str(k).startswith("cpq_prices") or k == "price_book" for k in data):
             return "prices", issues
+        if "cpq_quote" in data:
+            return "quote", issues
         if "cpq" in data:
             return "product", issues
     return "unknown", issues
@@ -183,6 +185,7 @@ def lint_paths(
     included: set[str] = set()
     libraries: list[Path] = []
     price_books: list[Path] = []
+    profiles: list[Path] = []
     skus_by_dir: dict[Path, set[str]] = {}
     for f in files:
         kind, issues = _kind_of(f)
@@ -195,8 +198,8 @@ def lint_paths(
             if f in explicit:
                 collector.add(
                     "not-a-ruleset",
-                    "this YAML file is neither a ruleset (product:), a library (library:) "
-                    "nor a price book",
+                    "this YAML file is neither a ruleset (product:), a library (library:), "
+                    "a price book (cpq_prices:) nor a quote profile (cpq_quote:)",
                     SourceLocation(display_path(f), 1, 1),
                 )
             continue
@@ -205,6 +208,9 @@ def lint_paths(
             continue
         if kind == "prices":
             price_books.append(f)
+            continue
+        if kind == "quote":
+            profiles.append(f)
             continue
         ruleset, rs_issues = check_ruleset(f)
         file_issues = list(rs_issues)
@@ -222,6 +228,10 @@ def lint_paths(
     for book in price_books:
         known = skus_by_dir.get(book.parent.resolve())
         collector.extend(lint_price_book(book, known))
+    for prof in profiles:
+        from cpq.quote.profile import lint_quote_profile
+
+        collector.extend(lint_quote_profile(prof))
     report.issues = list(collector.sorted())
     report.files = [display_path(f) for f in files]
     return report

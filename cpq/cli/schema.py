@@ -13,7 +13,7 @@ from cpq.cli._app import app
 
 
 def schema_for(kind: str) -> dict[str, Any]:
-    """The JSON Schema of a file kind: ``ruleset`` or ``prices``."""
+    """The JSON Schema of a file kind: ``ruleset``, ``prices`` or ``quote`` (quote profile)."""
     if kind == "ruleset":
         from cpq.ruleset.schema import ruleset_json_schema
 
@@ -22,7 +22,11 @@ def schema_for(kind: str) -> dict[str, Any]:
         from cpq.pricing.schema import price_book_json_schema
 
         return price_book_json_schema()
-    raise typer.BadParameter("use ruleset or prices", param_hint="--kind")
+    if kind == "quote":
+        from cpq.quote.profile import quote_profile_json_schema
+
+        return quote_profile_json_schema()
+    raise typer.BadParameter("use ruleset, prices or quote", param_hint="--kind")
 
 
 @app.command("schema")
@@ -30,7 +34,7 @@ def schema(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
     ] = None,
-    kind: Annotated[str, typer.Option(help="ruleset or prices.")] = "ruleset",
+    kind: Annotated[str, typer.Option(help="ruleset, prices or quote.")] = "ruleset",
 ) -> None:
     """Write the JSON Schema of the ruleset format, for editor completion and checks.
 

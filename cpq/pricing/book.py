@@ -468,7 +468,11 @@ def _describe(path: Path_) -> str:
     return f"'{format_path(path)}'" if path else "the file"
 
 
-def _schema_issue(doc: YamlDocument, err: Any) -> Issue:
+def schema_issue(doc: YamlDocument, err: Any, field_names: Sequence[str] | None = None) -> Issue:
+    """One pydantic error of a YAML document as an :class:`Issue` at its file:line:col.
+
+    ``field_names`` are the keys for "did you mean" hints (default: the price-book format's).
+    """
     path = _data_path(doc.data, tuple(err["loc"]))
     typ = err["type"]
     got = err.get("input")
@@ -481,7 +485,7 @@ def _schema_issue(doc: YamlDocument, err: Any) -> Issue:
         )
     if typ == "extra_forbidden":
         key = str(path[-1])
-        hint = did_you_mean(key, all_field_names())
+        hint = did_you_mean(key, all_field_names() if field_names is None else field_names)
         if hint == f"did you mean '{key}'?":
             hint = f"'{key}' belongs in another section"
         return Issue(
@@ -651,7 +655,7 @@ def _from_document(
             spec = PriceBookFile.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
-            collector.issues.append(_schema_issue(doc, err))
+            collector.issues.append(schema_issue(doc, err))
         version = data.get(TOP_LEVEL_KEY)
         if isinstance(version, str) and version != FORMAT_VERSION:
             collector.issues.append(_version_issue(doc, version))

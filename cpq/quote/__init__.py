@@ -1,6 +1,7 @@
 """Quotes: a typed quote model, built from a configuration and a price book, rendered to HTML,
 PDF, Markdown and text, and re-checked when rules or prices change."""
 
+from cpq.quote.build import QuoteItem, build_quote
 from cpq.quote.model import (
     Address,
     AllowanceCharge,
@@ -16,6 +17,13 @@ from cpq.quote.model import (
     Totals,
     VatBreakdown,
 )
+from cpq.quote.profile import (
+    HeaderAdjustment,
+    QuoteProfile,
+    load_quote_profile,
+    parse_quote_profile,
+)
+from cpq.quote.recheck import ItemReport, LineChange, RequoteReport, requote
 
 __all__ = [
     "Address",
@@ -24,11 +32,21 @@ __all__ = [
     "Contact",
     "DeliveryTerms",
     "Feature",
+    "HeaderAdjustment",
+    "ItemReport",
     "ItemTrace",
+    "LineChange",
     "Party",
     "PaymentTerms",
     "Position",
     "Quote",
+    "QuoteItem",
+    "QuoteProfile",
+    "RequoteReport",
     "Totals",
     "VatBreakdown",
+    "build_quote",
+    "load_quote_profile",
+    "parse_quote_profile",
+    "requote",
 ]

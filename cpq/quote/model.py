@@ -275,6 +275,9 @@ class ItemTrace(BaseModel):
     position: str
     product: str | None = Field(None, description="Ruleset product id; None for a plain article.")
     ruleset_digest: str | None = Field(None, description="sha256 of the ruleset's files.")
+    configuration_id: str | None = Field(
+        None, description="Short digest of product and values, printed to re-open the quote."
+    )
     choices: dict[str, Any] = Field(
         default_factory=dict, description="The buyer's own choices (user provenance)."
     )
