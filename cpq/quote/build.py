@@ -113,7 +113,10 @@ class QuoteItem:
 
 
 def file_digest(paths: Iterable[str]) -> str:
-    """sha256 over the contents of files (in the given order), as ``sha256:<hex>``.
+    """sha256 over the names and contents of files (in the given order), as ``sha256:<hex>``.
+
+    Only the file names count, not their folders, so the digest does not depend on where the
+    files were loaded from.
 
     Example:
         >>> file_digest(["rulesets/pump/prices.yaml"]).startswith("sha256:")
@@ -125,7 +128,7 @@ def file_digest(paths: Iterable[str]) -> str:
             data = Path(p).read_bytes()
         except OSError:
             data = b""
-        h.update(p.encode() + b"\0" + hashlib.sha256(data).digest())
+        h.update(Path(p).name.encode() + b"\0" + hashlib.sha256(data).digest())
     return "sha256:" + h.hexdigest()
 
 
