@@ -236,7 +236,7 @@ def build_quote(
         *adjustments,
     ]
     allowances = _header_adjustments(
-        all_adjustments, basis, line_total, book, lang, minor, mode
+        all_adjustments, basis, line_total, book, lang, minor, mode, _customer_vat(book, customer)
     )
     for ac in allowances:
         key = (ac.vat_category, ac.vat_rate)
@@ -498,8 +498,10 @@ def _features(rs: Ruleset, cfg: Configuration) -> tuple[Feature, ...]:
 
 
 def _leaves(p: Position) -> Iterable[Position]:
+    """The priced lines under ``p`` (a configured product without lines has none)."""
     if not p.children:
-        yield p
+        if p.kind != "product" and p.vat_category is not None:
+            yield p
         return
     for c in p.children:
         yield from _leaves(c)
@@ -514,6 +516,20 @@ def _all(positions: Iterable[Position]) -> Iterable[Position]:
 # header adjustments, VAT
 
 
+def _customer_vat(book: PriceBook, customer: str | None) -> str | None:
+    """The VAT category the book sets for the customer (or its parents), e.g. ``export``."""
+    seen: set[str] = set()
+    while customer is not None and customer not in seen:
+        seen.add(customer)
+        c = book.customers.get(customer)
+        if c is None:
+            return None
+        if c.vat is not None:
+            return c.vat
+        customer = c.parent
+    return None
+
+
 def _category_ids(book: PriceBook) -> dict[tuple[str, Decimal], Any]:
     return {(c.code, c.rate): c for c in book.vat_categories.values()}
 
@@ -526,6 +542,7 @@ def _header_adjustments(
     lang: str,
     minor: int,
     mode: Any,
+    customer_vat: str | None = None,
 ) -> list[AllowanceCharge]:
     out: list[AllowanceCharge] = []
     cats = {k: v for k, v in basis.items() if v != 0}
@@ -544,10 +561,11 @@ def _header_adjustments(
         reason = pick_text(spec.reason, lang) or ""
         charge = spec.kind == "charge"
         if spec.vat is not None:
-            vc = book.vat_categories.get(spec.vat)
+            vat = customer_vat or spec.vat
+            vc = book.vat_categories.get(vat)
             if vc is None:
                 raise QuoteError(
-                    f"the quote adjustment '{reason}' names VAT category '{spec.vat}', which the "
+                    f"the quote adjustment '{reason}' names VAT category '{vat}', which the "
                     f"price book '{book.id}' does not have (it has: "
                     f"{', '.join(sorted(book.vat_categories))})"
                 )
