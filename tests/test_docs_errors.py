@@ -31,7 +31,7 @@ HEADER = 'cpq: "1"\nproduct: {id: pump, name: Pump}\n'
 
 ISSUE_CALLS = frozenset(
     {"Issue", "ExprSyntaxError", "ExprProblem", "add", "error", "error_now", "warn", "warning",
-     "problem"}
+     "problem", "OrderProblem"}
 )  # fmt: skip
 """Names of the functions and methods whose first argument is an error code."""
 

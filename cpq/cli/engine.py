@@ -315,10 +315,12 @@ def check_order_cmd(
     order: Annotated[Path, typer.Argument(help="Quick-order CSV file: sku,quantity per line.")],
     as_json: JsonOpt = False,
     time_limit: LimitOpt = 10.0,
+    backend: BackendOpt = "auto",
 ) -> None:
     """Check an order (SKUs and quantities) before it goes to the ERP.
 
-    Exit status: 0 when the order is a valid configuration, 1 when problems were found.
+    Each problem is printed as "code: message" (codes: docs/errors-orders.md). Exit status: 0
+    when the order is a valid configuration, 1 when problems were found, 2 for bad input.
     """
     from cpq.bom import check_order, read_order_csv
 
@@ -328,7 +330,10 @@ def check_order_cmd(
     except (OSError, CPQError) as exc:
         raise _fail(str(exc)) from None
     with _interruptible("checking the order...", as_json):
-        result = check_order(rs, lines, time_limit=time_limit)
+        try:
+            result = check_order(rs, lines, time_limit=time_limit, backend=backend)
+        except CPQError as exc:
+            raise _fail(str(exc)) from None
     if as_json:
         _emit(result.to_dict())
     else:
@@ -336,6 +341,12 @@ def check_order_cmd(
         if result.ok:
             out.write(f"ok: the order is a valid {rs.product.name} ({result.units} unit(s))\n")
         for p in result.problems:
-            out.write(f"{p.kind}: {p.message}\n")
+            out.write(f"{p.code}: {p.message}\n")
+        if result.configuration is not None:
+            if result.assumed:
+                assumed = ", ".join(f"{k}={_value_text(v)}" for k, v in result.assumed.items())
+                out.write(f"assumed (not determined by the order): {assumed}\n")
+            for b in result.added:
+                out.write(f"will be added: {b.quantity} x {b.sku} {b.label}  [{b.source}]\n")
     if not result.ok:
         raise typer.Exit(1)

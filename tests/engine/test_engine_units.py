@@ -119,7 +119,7 @@ def test_order_check_reports_two_values_and_incompatibilities() -> None:
     rs = demo_ruleset()
     result = check_order(rs, [("CP-BASE", 2), ("MOT-055", 2), ("MOT-110", 2)])
     assert not result.ok
-    assert [p.kind for p in result.problems] == ["two-values"]
+    assert [p.code for p in result.problems] == ["order-two-values"]
     assert result.units == 2
 
 
@@ -134,7 +134,7 @@ def test_order_check_reads_csv_and_checks_quantities(tmp_path: Path) -> None:
         ("ACC-FL", Decimal(1)),
     ]
     result = check_order(demo_ruleset(), lines)
-    assert [p.kind for p in result.problems] == ["quantity"]
+    assert [p.code for p in result.problems] == ["order-quantity"]
 
 
 def test_select_rejects_unknown_values_with_a_hint() -> None:
