@@ -24,6 +24,7 @@ from cpq.quote.profile import (
     parse_quote_profile,
 )
 from cpq.quote.recheck import ItemReport, LineChange, RequoteReport, requote
+from cpq.quote.render import render_quote
 
 __all__ = [
     "Address",
@@ -48,5 +49,6 @@ __all__ = [
     "build_quote",
     "load_quote_profile",
     "parse_quote_profile",
+    "render_quote",
     "requote",
 ]
