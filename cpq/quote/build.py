@@ -164,8 +164,9 @@ def build_quote(
     seller: Party | None = None,
     buyer_reference: str | None = None,
     subject: str | None = None,
-    adjustments: Sequence[HeaderAdjustment | AllowanceCharge] = (),
+    adjustments: Sequence[HeaderAdjustment] = (),
     revision: int = 0,
+    use_profile_adjustments: bool = True,
 ) -> Quote:
     """Price configurations and articles and assemble the quote.
 
@@ -183,9 +184,9 @@ def build_quote(
         buyer, seller: override the parties from the profile.
         buyer_reference: the buyer's enquiry reference (BT-10).
         subject: the subject line; default the profile's.
-        adjustments: extra quote-level discounts and charges, after the profile's. An
-            :class:`~cpq.quote.model.AllowanceCharge` (from a saved quote) is re-applied in its
-            VAT category: a percentage on the new amounts, a fixed amount as it is.
+        adjustments: extra quote-level discounts and charges, after the profile's.
+        use_profile_adjustments: apply the profile's and the customer's discounts and charges
+            (``False`` when ``adjustments`` already holds them, as when re-checking a quote).
         revision: 0 for a first issue, n for "Rev. n".
 
     Raises:
@@ -230,11 +231,12 @@ def build_quote(
             line_total += leaf.line_net
     cat_by_code = _category_ids(book)
 
-    all_adjustments = [
-        *(profile.adjustments if profile else ()),
-        *(cust_profile.adjustments if cust_profile else ()),
-        *adjustments,
-    ]
+    all_adjustments = [*adjustments]
+    if use_profile_adjustments:
+        all_adjustments[:0] = [
+            *(profile.adjustments if profile else ()),
+            *(cust_profile.adjustments if cust_profile else ()),
+        ]
     allowances = _header_adjustments(
         all_adjustments, basis, line_total, book, lang, minor, mode, _customer_vat(book, customer)
     )
@@ -296,6 +298,7 @@ def build_quote(
         closing=pick_text(profile.closing, lang) if profile else None,
         positions=tuple(positions),
         allowances_charges=tuple(allowances),
+        adjustments=tuple(all_adjustments),
         vat_breakdown=tuple(breakdown),
         totals=totals,
         payment_terms=_payment(pay_spec, totals.tax_inclusive, lang, minor, mode),
@@ -535,7 +538,7 @@ def _category_ids(book: PriceBook) -> dict[tuple[str, Decimal], Any]:
 
 
 def _header_adjustments(
-    specs: Sequence[HeaderAdjustment | AllowanceCharge],
+    specs: Sequence[HeaderAdjustment],
     basis: Mapping[tuple[str, Decimal], Decimal],
     line_total: Decimal,
     book: PriceBook,
@@ -547,15 +550,6 @@ def _header_adjustments(
     out: list[AllowanceCharge] = []
     cats = {k: v for k, v in basis.items() if v != 0}
     for spec in specs:
-        if isinstance(spec, AllowanceCharge):
-            amount = spec.amount
-            base = spec.base_amount
-            if spec.percent is not None:
-                base = basis.get((spec.vat_category, spec.vat_rate), _ZERO)
-                amount = quantize(base * spec.percent / _HUNDRED, minor, mode)
-            if amount:
-                out.append(spec.model_copy(update={"amount": amount, "base_amount": base}))
-            continue
         if spec.below_net is not None and line_total >= spec.below_net:
             continue
         reason = pick_text(spec.reason, lang) or ""

@@ -36,6 +36,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cpq.errors import QuoteError
+from cpq.quote.profile import HeaderAdjustment
 
 __all__ = [
     "QUOTE_FORMAT",
@@ -316,6 +317,11 @@ class Quote(BaseModel):
     closing: str | None = None
     positions: tuple[Position, ...]
     allowances_charges: tuple[AllowanceCharge, ...] = ()
+    adjustments: tuple[HeaderAdjustment, ...] = Field(
+        (),
+        description="The quote-level discounts and charges as specified (profile, customer, "
+        "call), so re-checking the quote applies them again the same way.",
+    )
     vat_breakdown: tuple[VatBreakdown, ...]
     totals: Totals
     payment_terms: PaymentTerms | None = None

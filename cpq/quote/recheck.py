@@ -12,7 +12,8 @@ configuration against the current ruleset, re-prices everything against the curr
 
 The saved quote is never modified; the re-priced quote is returned alongside as ``after``.
 Header texts, parties and terms are kept as saved; quote-level discounts and charges are
-re-applied as saved (a percentage on the new amounts, a fixed amount as it was).
+applied again as they were specified when the quote was made (``Quote.adjustments``), so a
+percentage follows the new amounts and a small-order charge comes or goes with the net.
 
 Example:
     >>> from datetime import date
@@ -264,7 +265,8 @@ def requote(
             buyer=quote.buyer,
             buyer_reference=quote.buyer_reference,
             subject=quote.subject,
-            adjustments=quote.allowances_charges,
+            adjustments=quote.adjustments,
+            use_profile_adjustments=False,
         )
     except CPQError as exc:
         msg = f"cannot be re-priced: {exc}"

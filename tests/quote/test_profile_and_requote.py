@@ -16,7 +16,14 @@ import cpq
 from cpq.cli import app
 from cpq.errors import QuoteProfileError
 from cpq.lint import lint_paths
-from cpq.quote import Quote, QuoteItem, build_quote, load_quote_profile, parse_quote_profile, requote
+from cpq.quote import (
+    Quote,
+    QuoteItem,
+    build_quote,
+    load_quote_profile,
+    parse_quote_profile,
+    requote,
+)
 from cpq.quote.profile import lint_quote_profile, pick_text
 
 ON = date(2026, 3, 2)
@@ -184,8 +191,20 @@ def test_requote_cli(world: Path, tmp_path: Path) -> None:
     out = tmp_path / "q.json"
     res = runner.invoke(
         app,
-        ["quote", str(world / "pump"), "--set", "medium=sea_water", "--customer", "K-1001",
-         "--date", "2026-03-02", "--add", "CP-FLUID-53A-5L=2", "-o", str(out)],
+        [
+            "quote",
+            str(world / "pump"),
+            "--set",
+            "medium=sea_water",
+            "--customer",
+            "K-1001",
+            "--date",
+            "2026-03-02",
+            "--add",
+            "CP-FLUID-53A-5L=2",
+            "-o",
+            str(out),
+        ],
     )
     assert res.exit_code == 0, res.output
     saved = Quote.from_json(out.read_text())
@@ -203,7 +222,9 @@ def test_requote_cli(world: Path, tmp_path: Path) -> None:
     assert out.read_text() == saved.to_json()  # not touched
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
-    res = runner.invoke(app, ["requote", str(bad), "-r", str(world / "pump"), "--prices", str(prices)])
+    res = runner.invoke(
+        app, ["requote", str(bad), "-r", str(world / "pump"), "--prices", str(prices)]
+    )
     assert res.exit_code == 2 and "not a valid cpq quote" in res.output
     res = runner.invoke(app, ["requote", str(out)])
     assert res.exit_code == 2 and "--ruleset" in res.output
@@ -212,7 +233,9 @@ def test_requote_cli(world: Path, tmp_path: Path) -> None:
 def test_quote_cli_errors(world: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     pump = str(world / "pump")
-    res = runner.invoke(app, ["quote", pump, "--date", "2026-13-01", "-o", str(tmp_path / "q.json")])
+    res = runner.invoke(
+        app, ["quote", pump, "--date", "2026-13-01", "-o", str(tmp_path / "q.json")]
+    )
     assert res.exit_code == 2 and "YYYY-MM-DD" in res.output
     res = runner.invoke(app, ["quote", pump, "-f", "pdf"])
     assert res.exit_code == 2 and "-o quote.pdf" in res.output
@@ -222,6 +245,15 @@ def test_quote_cli_errors(world: Path, tmp_path: Path) -> None:
     assert res.exit_code == 2 and "K-0000" in res.output
     res = runner.invoke(
         app,
-        ["quote", pump, "--set", "medium=sea_water", "--set", "casing_material=cast_iron", "-f", "json"],
+        [
+            "quote",
+            pump,
+            "--set",
+            "medium=sea_water",
+            "--set",
+            "casing_material=cast_iron",
+            "-f",
+            "json",
+        ],
     )
     assert res.exit_code == 1 and "cannot be completed" in res.output
