@@ -147,7 +147,7 @@ def test_invalid_and_empty_input(pump, book) -> None:  # type: ignore[no-untyped
             on=ON,
             adjustments=[HeaderAdjustment(kind="charge", reason="x", amount=D(5), vat="S")],
         )
-    with pytest.raises(QuoteError, match="not valid JSON|not a valid cpq quote"):
+    with pytest.raises(QuoteError, match="not a valid cpq quote"):
         Quote.from_json('{"number": 1}')
 
 
