@@ -92,7 +92,9 @@ __all__ = [
 Provenance: TypeAlias = Literal["user", "default", "implied", "completed"]
 """Why a value is in a configuration: chosen by the user, a default that held, forced by the
 user's choices (and the rules), or picked by :meth:`Configurator.complete`."""
-OptionState: TypeAlias = Literal["selectable", "selected", "implied", "excluded"]
+OptionState: TypeAlias = Literal["selectable", "selected", "implied", "excluded", "undecided"]
+"""A value's state in :meth:`Configurator.options`; ``undecided`` only in a view the time limit
+cut short (:attr:`OptionsView.complete` false): neither proven possible nor proven impossible."""
 Status: TypeAlias = Literal["valid", "incomplete", "invalid"]
 ReasonMode: TypeAlias = Literal["minimal", "core", "none"]
 
@@ -405,7 +407,8 @@ class ValueOption:
     Attributes:
         value: the value id (choice, multi), ``True``/``False`` (bool) or a number (int).
         label: text for buyers.
-        state: ``selectable``, ``selected``, ``implied`` or ``excluded``.
+        state: ``selectable``, ``selected``, ``implied`` or ``excluded``; in a view the time
+            limit cut short also ``undecided`` (not proven either way).
         source: for ``selected``: ``user``; for a multi value the user ruled out: ``user``.
         reason: for ``implied`` and ``excluded``: the choices and rules responsible. States are
             final when :meth:`Configurator.options` returns; a reason that no earlier click or
@@ -534,8 +537,12 @@ class OptionsView:
 
     ``consistent`` is false when the user's choices conflict (``conflict`` says why; values are
     still judged against the user's choices on *other* attributes, so the UI can offer a way
-    out). ``complete`` is false when a time limit cut the computation short (some states may then
-    be ``selectable`` without proof).
+    out). ``complete`` is false when the time limit cut the computation short. Such a view claims
+    only what is proven: ``selectable`` values are part of a solution that was found,
+    ``excluded`` and ``implied`` ones are proven (their reason holds), int ranges and feasible
+    values hold the values proven possible so far (``range`` is ``None`` when none is proven
+    yet), and every other value is ``undecided``. ``consistent`` is then true when no conflict
+    was found in time. A view cut short is not kept: the next call computes it again.
     """
 
     attributes: Mapping[str, AttributeOptions]
@@ -996,23 +1003,26 @@ class Configurator:
 
         return _Pending(compute)
 
-    def _analyse(self, time_limit: float | None = None) -> _Analysis:
+    def _analyse(self, deadline: Deadline, *, partial: bool = False) -> _Analysis:
+        """The valid domains, a solution and the defaults that fit, within ``deadline``.
+
+        When time runs out before a solution with the defaults is known, this raises
+        :class:`SolverTimeoutError`, or with ``partial`` returns what is proven so far (the
+        domains, perhaps incomplete, and no solution). Only a finished analysis is kept for the
+        next call.
+        """
         if self._analysis is not None:
             return self._analysis
-        deadline = Deadline(self._limit(time_limit))
         items = self._items()
         assumptions = [a for _, a, _ in items]
-        session = self.session
+        session = self.session  # opening it counts against the deadline
         dom = session.domains(
             assumptions, time_limit=deadline.remaining(), int_exact_limit=INT_EXACT
         )
         if dom.status is SolveStatus.UNSAT:
-            self._analysis = _Analysis(False, dom, None, [])
-            return self._analysis
+            return self._keep_analysis(_Analysis(False, dom, None, []), deadline)
         if dom.status is SolveStatus.UNKNOWN and not any(dom.bools):
-            raise SolverTimeoutError(
-                "the time limit was reached before the choices could be checked"
-            )
+            return self._timed_out(dom, partial)
         defaults = self._defaults()
         prefer = getattr(session, "prefer", None)
         if (
@@ -1030,16 +1040,12 @@ class Configurator:
                 assumptions, [d for _, d in possible], time_limit=deadline.remaining()
             )
             if got is None:
-                raise SolverTimeoutError(
-                    "the time limit was reached before the choices could be checked"
-                )
-            self._analysis = _Analysis(True, dom, got[1], [possible[i] for i in got[0]])
-            return self._analysis
+                return self._timed_out(dom, partial)
+            found = _Analysis(True, dom, got[1], [possible[i] for i in got[0]])
+            return self._keep_analysis(found, deadline)
         first = session.solve(assumptions, time_limit=deadline.remaining())
         if first.status is not SolveStatus.SAT:
-            raise SolverTimeoutError(
-                "the time limit was reached before the choices could be checked"
-            )
+            return self._timed_out(dom, partial)
         assert first.assignment is not None
         current = first.assignment
         kept: list[tuple[_Key, Assumption]] = []
@@ -1048,8 +1054,8 @@ class Configurator:
         )
         if together.status is SolveStatus.SAT:
             assert together.assignment is not None
-            self._analysis = _Analysis(True, dom, together.assignment, possible)
-            return self._analysis
+            found = _Analysis(True, dom, together.assignment, possible)
+            return self._keep_analysis(found, deadline)
         for key, d in possible:
             if eval_bool(d, current):
                 kept.append((key, d))
@@ -1061,8 +1067,22 @@ class Configurator:
                 assert res.assignment is not None
                 current = res.assignment
                 kept.append((key, d))
-        self._analysis = _Analysis(True, dom, current, kept)
-        return self._analysis
+        return self._keep_analysis(_Analysis(True, dom, current, kept), deadline)
+
+    def _keep_analysis(self, analysis: _Analysis, deadline: Deadline) -> _Analysis:
+        """Remember a finished analysis (one cut short by the deadline is redone next time)."""
+        assert analysis.domains is not None
+        if analysis.domains.complete and not deadline.expired():
+            self._analysis = analysis
+        return analysis
+
+    @staticmethod
+    def _timed_out(dom: Domains, partial: bool) -> _Analysis:
+        if not partial:
+            raise SolverTimeoutError(
+                "the time limit was reached before the choices could be checked"
+            )
+        return _Analysis(True, dom, None, [])
 
     def _possible(self, d: Assumption, dom: Domains) -> bool:
         """Whether the valid domains allow a default at all (always, when they are not exact)."""
@@ -1113,9 +1133,10 @@ class Configurator:
         full = self._fully_chosen()
         if full is not None:
             return self._check_full(full)
-        analysis = self._analyse(time_limit)
+        deadline = Deadline(self._limit(time_limit))
+        analysis = self._analyse(deadline)
         if not analysis.consistent:
-            conflict = self.explain(time_limit=time_limit)
+            conflict = self.explain(time_limit=deadline.remaining())
             values = {k: v for k, v in self._user_values().items()}
             prov: dict[str, Provenance] = {k: "user" for k in values}
             violations = tuple(
@@ -1306,24 +1327,30 @@ class Configurator:
         forced. Excluded and implied values carry a reason: ``minimal`` (every choice and rule
         in it is needed), ``core`` (faster, maybe not minimal) or ``none``.
 
+        The time limit (default: the session's) is a deadline for the whole call. When it is
+        reached, the view comes back with ``complete`` false and the values not decided yet
+        ``undecided`` (see :class:`OptionsView`); it never raises for a time out.
+
         Example:
             >>> from cpq.model.demo import demo_ruleset
             >>> cfg = Configurator(demo_ruleset())
             >>> _ = cfg.select("motor", "m55")
             >>> cfg.options()["flow_m3h"].range
             (5, 110)
+            >>> Configurator(demo_ruleset()).options(time_limit=0).complete
+            False
         """
         cached = self._options.get(reasons)
         if cached is not None:
             return cached
         self._pending_limit = self._limit(time_limit)
         deadline = Deadline(self._pending_limit)
-        analysis = self._analyse(deadline.remaining())
+        analysis = self._analyse(deadline, partial=True)
         dom = analysis.domains
         assert dom is not None
         ctx = self._ctx()
         conflict = None if analysis.consistent else self.explain(time_limit=deadline.remaining())
-        complete = dom.complete
+        complete = dom.complete and (conflict is None or conflict.minimal)
         by_attr: dict[str, list[int]] = {}
         for i, (key, _, _) in enumerate(ctx.items):
             by_attr.setdefault(key[0], []).append(i)
@@ -1343,8 +1370,9 @@ class Configurator:
             out[av.attribute] = AttributeOptions(
                 av.attribute, attr.label, av.type, opt.values, opt.range, opt.feasible
             )
-        view = OptionsView(out, analysis.consistent, conflict, complete and not deadline.expired())
-        self._options[reasons] = view
+        view = OptionsView(out, analysis.consistent, conflict, complete)
+        if complete:  # a view cut short is computed again by the next call
+            self._options[reasons] = view
         return view
 
     def _labels(self, av: AttributeVars) -> list[tuple[str | bool, str, Assumption]]:
@@ -1372,18 +1400,29 @@ class Configurator:
     ) -> tuple[AttributeOptions, bool]:
         """Options of an attribute the user has not chosen, from the valid domains."""
         values: list[ValueOption] = []
+        complete = True
+        exact = dom.complete
         for value, label, lit in self._labels(av):
             var = lit if not isinstance(lit, Not) else lit.arg
             assert not isinstance(var, Not | Compare)
             idx = var.index  # type: ignore[union-attr]
             positive = not isinstance(lit, Not)
             possible = dom.bools[idx]
-            can = positive in possible
-            must = possible == frozenset({positive})
-            if not can:
+            can = positive in possible  # a solution has it (proven, even when cut short)
+            # impossible (or forced): proven by exact domains, or by a core when cut short
+            cannot = not can and (exact or (idx, positive) in dom.cores)
+            must = (
+                can
+                and possible == frozenset({positive})
+                and (exact or (idx, not positive) in dom.cores)
+            )
+            if cannot:
                 core = dom.cores.get((idx, positive))
                 reason = self._later(ctx, lit, core, reasons, self._tested_key(lit))
                 values.append(ValueOption(value, label, "excluded", None, reason))
+            elif not can:
+                complete = False
+                values.append(ValueOption(value, label, "undecided"))
             elif must and av.type in ("choice", "bool", "multi"):
                 core = dom.cores.get((idx, not positive))
                 neg: Assumption = Not(lit) if positive else var  # type: ignore[assignment]
@@ -1391,7 +1430,7 @@ class Configurator:
                 values.append(ValueOption(value, label, "implied", "implied", reason))
             else:
                 values.append(ValueOption(value, label, "selectable"))
-        return AttributeOptions(av.attribute, "", av.type, tuple(values)), True
+        return AttributeOptions(av.attribute, "", av.type, tuple(values)), complete
 
     def _local_options(
         self,
@@ -1428,9 +1467,8 @@ class Configurator:
                 sub = others
                 source = None
             state, reason = self._judge(av.attribute, value, lit, sub, reasons, deadline)
-            if state == "unknown":
+            if state == "undecided":
                 complete = False
-                state = "selectable"
             values.append(ValueOption(value, label, state, source, reason))  # type: ignore[arg-type]
         return AttributeOptions(av.attribute, "", av.type, tuple(values)), complete
 
@@ -1456,6 +1494,8 @@ class Configurator:
             witness = self._witness.get((attribute, value))
             if witness is not None and all(_holds(a, witness) for a in sub.assumptions):
                 return "selectable", None
+        if deadline.expired():
+            return "undecided", None
         res = self.session.solve([*sub.assumptions, lit], time_limit=deadline.remaining())
         if res.status is SolveStatus.SAT:
             assert res.assignment is not None
@@ -1463,7 +1503,7 @@ class Configurator:
                 self._remember(res.assignment, self.model.attribute(attribute))
             return "selectable", None
         if res.status is SolveStatus.UNKNOWN:
-            return "unknown", None
+            return "undecided", None
         return "excluded", self._later(sub, lit, res.core, reasons, key)
 
     def _remember(self, a: Assignment, av: AttributeVars) -> None:
@@ -1615,12 +1655,15 @@ class Configurator:
 
     @_locked
     def repair(
-        self, *, max_size: int = 3, limit: int = 10, time_limit: float | None = None
+        self, *, max_size: int | None = None, limit: int = 10, time_limit: float | None = None
     ) -> list[Repair]:
         """The smallest sets of user choices to change, each with the values that fit instead.
 
-        Returns an empty list when the choices are consistent (or no repair of at most
-        ``max_size`` choices exists).
+        Repairs are searched from the smallest size up; ``max_size`` (default: no bound) stops
+        the search at that many choices, and the time limit (a deadline for the whole call)
+        always bounds it. Returns an empty list when the choices are consistent, when no repair
+        of at most ``max_size`` choices exists, or when time ran out before the smallest size
+        was reached.
 
         Example:
             >>> from cpq.model.demo import demo_ruleset
@@ -1723,7 +1766,7 @@ class Configurator:
         if len(objectives) > 1:
             raise ValueError("give at most one of preferences, reference and prices")
         deadline = Deadline(self._limit(time_limit))
-        analysis = self._analyse(deadline.remaining())
+        analysis = self._analyse(deadline)
         if not analysis.consistent:
             return self.check(time_limit=deadline.remaining())
         assert analysis.model is not None and analysis.domains is not None
@@ -1898,8 +1941,10 @@ class Configurator:
             >>> len(cfg.select("flow_m3h", 400).enumerate(limit=5))
             0
         """
-        res = self.session.enumerate(
-            [a for _, a, _ in self._items()], limit=limit, time_limit=self._limit(time_limit)
+        deadline = Deadline(self._limit(time_limit))
+        session = self.session  # opening it counts against the deadline
+        res = session.enumerate(
+            [a for _, a, _ in self._items()], limit=limit, time_limit=deadline.remaining()
         )
         out = [assignment_to_values(self.model, a) for a in res.assignments]
         for values in out:
@@ -1916,14 +1961,15 @@ class Configurator:
             >>> cfg.select("flow_m3h", 200).select("atex").select("medium", "water").count()
             CountResult(count=6, exact=True)
         """
+        deadline = Deadline(self._limit(time_limit))
         session = self.session
         counter = backend_for("count", self.backend_name)
         if counter.name != getattr(session, "name", "sat") and counter.capabilities.supports(
             "enumerate"
         ):
-            session = counter.open(self.model)
+            session = counter.open(self.model)  # counts against the deadline too
         res = session.enumerate(
-            [a for _, a, _ in self._items()], limit=limit, time_limit=self._limit(time_limit)
+            [a for _, a, _ in self._items()], limit=limit, time_limit=deadline.remaining()
         )
         return CountResult(len(res.assignments), res.complete)
 

@@ -194,7 +194,13 @@ def options(
         out.write(f"the choices conflict: {view.conflict.text}\n")
     if not view.complete:
         out.write("note: the time limit was reached; some states are not proven\n")
-    marks = {"selected": "[x]", "implied": "[=]", "selectable": "[ ]", "excluded": "[-]"}
+    marks = {
+        "selected": "[x]",
+        "implied": "[=]",
+        "selectable": "[ ]",
+        "excluded": "[-]",
+        "undecided": "[?]",
+    }
     for a in view.attributes.values():
         head = f"{a.label} ({a.attribute})"
         if a.type == "int":

@@ -321,7 +321,11 @@ def generic_domains(
     """
     model = session.model
     deadline = Deadline(time_limit)
-    first = session.solve(assumptions, rules=rules, time_limit=deadline.remaining())
+    first = (
+        SolveResult(SolveStatus.UNKNOWN)
+        if deadline.expired()
+        else session.solve(assumptions, rules=rules, time_limit=deadline.remaining())
+    )
     nb, ni = len(model.bool_vars), len(model.int_vars)
     if first.status is not SolveStatus.SAT:
         empty_b = tuple(frozenset[bool]() for _ in range(nb))
@@ -346,6 +350,9 @@ def generic_domains(
         for value in (True, False):
             if value in seen_b[var.index]:
                 continue
+            if deadline.expired():  # no call at all: each one costs time even with no limit
+                complete = False
+                break
             lit: Assumption = var if value else Not(var)
             res = session.solve([*assumptions, lit], rules=rules, time_limit=deadline.remaining())
             if res.status is SolveStatus.SAT:
@@ -364,6 +371,9 @@ def generic_domains(
             for k in range(iv.lo, iv.hi + 1):
                 if k in values:
                     continue
+                if deadline.expired():
+                    complete = False
+                    break
                 res = session.solve(
                     [*assumptions, Compare("==", iv, IntConst(k))],
                     rules=rules,
@@ -405,6 +415,8 @@ def _extreme(
     best = start
     lo, hi = (iv.lo, start - 1) if direction == "<" else (start + 1, iv.hi)
     while lo <= hi:
+        if deadline.expired():
+            return None
         if direction == "<":
             mid = (lo + hi) // 2
             bound = Compare("<=", iv, IntConst(mid))

@@ -813,7 +813,9 @@ class CpSatSession(GenericDomainsMixin):
         call = self._call(assumptions, rules)
         if call.refuted is not None:
             return SolveResult(SolveStatus.UNSAT, None, Core((call.refuted,), ()))
-        solver, status = self._solve(call, objective, time_limit)
+        if deadline.expired():  # no time left: not even a presolve (it costs time on its own)
+            return SolveResult(SolveStatus.UNKNOWN)
+        solver, status = self._solve(call, objective, deadline.remaining())
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             a = self._assignment(solver)
             if objective is None:
@@ -846,7 +848,7 @@ class CpSatSession(GenericDomainsMixin):
                 else:
                     named.add(owner)
         core = Core(tuple(sorted(positions)), tuple(r for r in call.rules if r in named))
-        if core == full:
+        if core == full or deadline.expired():
             return full
         check = _Call()
         for lit in call.lits:
@@ -928,6 +930,8 @@ class CpSatSession(GenericDomainsMixin):
         call = self._call(assumptions, None)
         if call.refuted is not None:
             return EnumerationResult((), True)
+        if time_limit <= 0:
+            return EnumerationResult((), False)
         collector = _Collector(self._enc, max(0, limit))
         cp.clear_assumptions()
         cp.add_assumptions(call.lits)

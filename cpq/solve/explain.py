@@ -151,7 +151,7 @@ def minimum_corrections(
     *,
     hard: Sequence[Assumption] = (),
     rules: Collection[str] | None = None,
-    max_size: int = 3,
+    max_size: int | None = None,
     limit: int = 10,
     time_limit: float,
 ) -> tuple[list[tuple[int, ...]], bool]:
@@ -159,7 +159,9 @@ def minimum_corrections(
 
     Returns every correction set of the minimum size (up to ``limit`` of them, in index order)
     and whether the search finished (false on time out or when no set of at most ``max_size``
-    elements exists). When the problem is satisfiable as it is, the list is ``[()]``.
+    elements exists). ``max_size`` ``None`` (the default) sets no bound: sizes are tried from
+    the smallest up, as long as the time limit allows. When the problem is satisfiable as it
+    is, the list is ``[()]``.
 
     Example:
         >>> from cpq.model.demo import demo_ruleset
@@ -200,7 +202,7 @@ def _generic_minimum_corrections(
     *,
     hard: Sequence[Assumption] = (),
     rules: Collection[str] | None = None,
-    max_size: int = 3,
+    max_size: int | None = None,
     limit: int = 10,
     time_limit: float,
 ) -> tuple[list[tuple[int, ...]], bool]:
@@ -216,7 +218,8 @@ def _generic_minimum_corrections(
     cores: list[frozenset[int]] = []
     if res.core is not None:
         cores.append(frozenset(i for i in res.core.assumptions if i < n))
-    for size in range(1, min(max_size, n) + 1):
+    largest = n if max_size is None else min(max_size, n)
+    for size in range(1, largest + 1):
         found: list[tuple[int, ...]] = []
         for combo in itertools.combinations(range(n), size):
             if deadline.expired():

@@ -1949,7 +1949,7 @@ class SatSession:
         *,
         hard: Sequence[Assumption] = (),
         rules: Collection[str] | None = None,
-        max_size: int = 3,
+        max_size: int | None = None,
         limit: int = 10,
         time_limit: float,
     ) -> tuple[list[tuple[int, ...]], bool]:
@@ -1973,6 +1973,7 @@ class SatSession:
 
         deadline = Deadline(time_limit)
         n = len(assumptions)
+        largest = n if max_size is None else min(n, max_size)
         q = self._query([*assumptions, *hard])
         if q.shared:  # bounds on one int attribute cannot be dropped one by one here
             from cpq.solve.explain import _generic_minimum_corrections
@@ -1989,7 +1990,7 @@ class SatSession:
         top = self.enc.nvars
         keep = list(range(top + 1, top + n + 1))
         clauses = [[-k, x] for k, p in zip(keep, q.per[:n], strict=True) for x in p]
-        count = ITotalizer(lits=[-k for k in keep], ubound=min(n, max_size + 1), top_id=top + n)
+        count = ITotalizer(lits=[-k for k in keep], ubound=min(n, largest + 1), top_id=top + n)
         base = self._selector_lits(rules) + [x for p in q.per[n:] for x in p]
         solver: Any = Solver(
             name=self.solver_name, bootstrap_with=self.enc.clauses + clauses + count.cnf.clauses
@@ -2013,7 +2014,7 @@ class SatSession:
             if res:
                 return [()], True
             rhs = count.rhs
-            for size in range(1, min(max_size, n) + 1):
+            for size in range(1, largest + 1):
                 res = run([-rhs[size]] if size < len(rhs) else [])
                 if res is None:
                     return [], False

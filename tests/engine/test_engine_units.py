@@ -147,10 +147,18 @@ def test_select_rejects_unknown_values_with_a_hint() -> None:
 
 
 def test_zero_time_limit_is_reported_not_hidden() -> None:
-    """With no time at all, options() says it could not check instead of guessing."""
-    cfg = Configurator(demo_ruleset(), time_limit=0.0)
+    """With no time at all, options() says it could not decide instead of guessing (a view
+    marked incomplete, every value not chosen ``undecided``); check() raises."""
+    cfg = Configurator(demo_ruleset(), time_limit=0.0).select("motor", "m55")
+    view = cfg.options()
+    assert not view.complete
+    states = {o.state for a in view.attributes.values() for o in a.values}
+    assert states == {"selected", "undecided"}
+    assert view["flow_m3h"].range is None
     with pytest.raises(SolverTimeoutError):
-        cfg.options()
+        cfg.check()
+    # the view cut short is not kept: with time, the same session answers in full
+    assert cfg.options(time_limit=10).complete
 
 
 def test_unknown_backend_is_refused() -> None:
