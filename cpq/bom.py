@@ -334,7 +334,8 @@ class _Outcome:
 class OrderChecker:
     """Checks orders against one ruleset, reusing one warm solver session between orders.
 
-    :func:`check_order` makes one per call; keep one to check many orders of one product.
+    :func:`check_order` makes one per call; keep one to check many orders of one product (one
+    thread at a time: like a configurator session, a checker is not shared between threads).
 
     Args:
         ruleset: the loaded ruleset.
@@ -594,10 +595,12 @@ class OrderChecker:
         self._guard(values)
         return _Outcome([], values, read)
 
-    def _with_defaults(self, hard: list[Assumption], deadline: Deadline) -> Assignment | None:
+    def _with_defaults(
+        self, hard: list[Assumption], deadline: Deadline, session: SolverSession | None = None
+    ) -> Assignment | None:
         """A solution that keeps as many defaults as it can (a default in a conflict goes,
         the latest first), or ``None`` when the time runs out."""
-        s = self.session
+        s = session or self.session
         soft = list(self._defaults_cache)
         while not deadline.expired():
             res = s.solve([*hard, *soft], time_limit=deadline.remaining())
@@ -804,12 +807,14 @@ class OrderChecker:
         model = dataclasses.replace(self.model, constraints=(*self.model.constraints, *extra))
         session = backend_for("check", self.backend).open(model)
         try:
-            res = session.solve([*read.pos, *read.neg], time_limit=deadline.remaining())
+            hard = [*read.pos, *read.neg]
+            res = session.solve(hard, time_limit=deadline.remaining())
+            if res.status is not SolveStatus.SAT or res.assignment is None:
+                return None
+            assignment = self._with_defaults(hard, deadline, session) or res.assignment
         finally:
             session.close()
-        if res.status is not SolveStatus.SAT or res.assignment is None:
-            return None
-        values = assignment_to_values(self.model, res.assignment)
+        values = assignment_to_values(self.model, assignment)
         self._guard(values)
         return values
 

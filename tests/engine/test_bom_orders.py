@@ -439,7 +439,12 @@ def test_cli_check_order_json(tmp_path: Path) -> None:
     data = json.loads(r.output)
     assert r.exit_code == 0 and data["ok"] is True
     assert data["configuration"]["pump_size"] == "50-200"
-    assert data["assumed"]["certificates"] == ["report_22"] or "certificates" in data["assumed"]
+    assert data["choices"]["certificates"] == ["cert_31"]
+    assert data["assumed"]["certificates"] == ["report_22"]  # the default, no SKU
+    assert data["assumed"]["medium"] == "water"
+    assert {"sku": "CP-BASE", "quantity": "1", "source": "product"}.items() <= data["bom"][
+        0
+    ].items()
 
 
 def test_cli_check_order_bad_input(tmp_path: Path) -> None:
