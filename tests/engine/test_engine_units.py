@@ -234,3 +234,34 @@ def test_complete_with_objectives() -> None:
         assert done.status == "valid" and done.values["flow_m3h"] == 100
     with pytest.raises(ValueError):
         cfg.complete(preferences={"atex": True}, reference=ref)
+
+
+FOUR_CHANGES = """
+cpq: "1"
+product: {id: four, name: Four}
+attributes:
+  a: {type: bool}
+  b: {type: bool}
+  c: {type: bool}
+  d: {type: bool}
+  e: {type: bool}
+rules:
+  - {id: no-a, require: not a}
+  - {id: no-b, require: not b}
+  - {id: no-c, require: not c}
+  - {id: no-d, require: not d}
+"""
+
+
+def test_repair_has_no_size_bound_by_default(tmp_path: Path) -> None:
+    """Four independent broken choices need four changes: found by default on every backend
+    (smallest first), and refused when the caller bounds the size below that."""
+    rs = load_ruleset(_write(tmp_path, FOUR_CHANGES))
+    for backend in ("sat", "cpsat", "pyconstraint"):
+        cfg = Configurator(rs, backend=backend)
+        for name in "abcde":
+            cfg.select(name, True)
+        repairs = cfg.repair()
+        assert [sorted(c.attribute for c in r.remove) for r in repairs] == [list("abcd")]
+        assert repairs[0].alternatives == {n: (False,) for n in "abcd"}
+        assert cfg.repair(max_size=3) == []
