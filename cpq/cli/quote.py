@@ -6,12 +6,16 @@ import sys
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cpq.cli._app import app
 from cpq.errors import CPQError
+
+if TYPE_CHECKING:
+    from cpq.configurator import Configurator
+    from cpq.ruleset.model import Ruleset
 
 __all__: list[str] = []
 
@@ -54,6 +58,44 @@ def _sku_items(specs: list[str], kind: str, what: str) -> list[object]:
     return out
 
 
+def _read_config(path: Path) -> dict[str, object]:
+    """Read a configuration file: a mapping of attribute ids to values, YAML or JSON."""
+    from cpq._yaml import read_yaml_file
+
+    doc, issues = read_yaml_file(path)
+    errors = [i for i in issues if i.severity == "error"]
+    if doc is None or errors:
+        raise _fail("; ".join(str(i) for i in errors) or f"cannot read {path}")
+    data = doc.data
+    if isinstance(data, dict) and isinstance(data.get("values"), dict):
+        data = data["values"]  # a configuration as `cpq complete --json` prints it
+    if not isinstance(data, dict):
+        raise _fail(f"{path}: a configuration file is a mapping of attribute: value")
+    out: dict[str, object] = {}
+    for key, value in data.items():
+        if isinstance(value, Decimal):
+            if value != value.to_integral_value():
+                raise _fail(f"{path}: '{key}' must be a whole number, not {value}")
+            value = int(value)
+        out[str(key)] = value
+    return out
+
+
+def _configurator_sets(
+    cfg: Configurator, ruleset: Ruleset, sets: list[str] | None
+) -> Configurator:
+    """Apply ``--set`` choices after the file ones (so the command line wins)."""
+    from cpq.cli.engine import _parse_value
+
+    for item in sets or []:
+        if "=" not in item:
+            raise _fail(f"--set needs attribute=value, not {item!r}")
+        name, text = item.split("=", 1)
+        name = name.strip()
+        cfg.set(name, _parse_value(ruleset, name, text))
+    return cfg
+
+
 def _format_of(fmt: str | None, output: Path | None) -> str:
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
@@ -74,6 +116,13 @@ def quote_command(
     ] = None,
     session: Annotated[
         Path | None, typer.Option(help="A saved configurator session (JSON) to start from.")
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="A configuration file: YAML or JSON mapping attribute -> value (multi: a list).",
+        ),
     ] = None,
     prices: Annotated[
         Path | None,
@@ -140,7 +189,11 @@ def quote_command(
         book = load_price_book(prices or folder)
         prof_path = profile or (folder / "quote.yaml")
         prof = load_quote_profile(prof_path) if profile or prof_path.is_file() else None
-        cfg = _configurator(ruleset, sets, session, time_limit, "auto")
+        cfg = _configurator(ruleset, None, session, time_limit, "auto")
+        if config is not None:
+            for name, value in _read_config(config).items():
+                cfg.set(name, value)
+        cfg = _configurator_sets(cfg, ruleset, sets)
         done = cfg.complete()
         if not done.is_valid:
             sys.stderr.write("error: the choices cannot be completed to a valid configuration\n")

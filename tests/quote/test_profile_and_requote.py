@@ -257,3 +257,27 @@ def test_quote_cli_errors(world: Path, tmp_path: Path) -> None:
         ],
     )
     assert res.exit_code == 1 and "cannot be completed" in res.output
+
+
+def test_quote_cli_configuration_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("medium: sea_water\nflow_m3h: 120\ncertificates: [cert_31]\n")
+    runner = CliRunner()
+    res = runner.invoke(
+        app,
+        ["quote", "rulesets/pump", "--config", str(cfg), "--set", "flow_m3h=80", "-f", "json",
+         "--date", "2026-03-02"],
+    )
+    assert res.exit_code == 0, res.output
+    saved = Quote.from_json(res.stdout)
+    assert saved.items[0].choices == {
+        "medium": "sea_water",
+        "flow_m3h": 80,  # the command line wins over the file
+        "certificates": ["cert_31"],
+    }
+    cfg.write_text("medium: sea_waterr\n")
+    res = runner.invoke(app, ["quote", "rulesets/pump", "--config", str(cfg), "-f", "json"])
+    assert res.exit_code == 2 and "did you mean 'sea_water'" in res.output
+    cfg.write_text("- medium\n")
+    res = runner.invoke(app, ["quote", "rulesets/pump", "--config", str(cfg), "-f", "json"])
+    assert res.exit_code == 2 and "mapping of attribute: value" in res.output
