@@ -12,6 +12,7 @@ from cpq.cli import lint as _lint  # noqa: F401
 from cpq.cli import price as _price  # noqa: F401
 from cpq.cli import quote as _quote  # noqa: F401
 from cpq.cli import schema as _schema  # noqa: F401
+from cpq.cli import serve as _serve  # noqa: F401
 from cpq.cli._app import app
 
 __all__ = ["app", "main"]
