@@ -752,12 +752,15 @@ class CpSatSession(GenericDomainsMixin):
                 call.lits.append(~sel)
         return call
 
-    def _solver(self, time_limit: float, *, light: bool = False) -> cp_model.CpSolver:
+    def _solver(
+        self, time_limit: float, *, light: bool = False, presolve: bool = True
+    ) -> cp_model.CpSolver:
         """A deterministic solver: one worker, the backend's seed, the call's time limit.
 
         ``light`` (plain satisfaction) skips probing and repeats presolve once only: on
         configurator models that halves to quarters a call (most of which is presolve), and
-        the search it saves is rarely needed to find one solution.
+        the search it saves is rarely needed to find one solution. ``presolve=False`` keeps
+        the model as written (cores then name our own literals).
         """
         solver = cp_model.CpSolver()
         params = solver.parameters
@@ -767,6 +770,8 @@ class CpSatSession(GenericDomainsMixin):
         if light:
             params.cp_model_probing_level = 0
             params.max_presolve_iterations = 1
+        if not presolve:
+            params.cp_model_presolve = False
         return solver
 
     def _assignment(self, solver: cp_model.CpSolver) -> Assignment:
@@ -777,7 +782,12 @@ class CpSatSession(GenericDomainsMixin):
         )
 
     def _solve(
-        self, call: _Call, objective: Objective | None, time_limit: float
+        self,
+        call: _Call,
+        objective: Objective | None,
+        time_limit: float,
+        *,
+        presolve: bool = True,
     ) -> tuple[cp_model.CpSolver, Any]:
         # an objective is translated into a copy, so that its helper variables do not pile up
         # in the session's model from one call to the next
@@ -793,7 +803,7 @@ class CpSatSession(GenericDomainsMixin):
                         cp.minimize(target.expr)
                     else:
                         cp.maximize(target.expr)
-            solver = self._solver(time_limit, light=objective is None)
+            solver = self._solver(time_limit, light=objective is None, presolve=presolve)
             status = solver.solve(cp)
         finally:
             cp.clear_objective()  # type: ignore[no-untyped-call]
@@ -833,23 +843,44 @@ class CpSatSession(GenericDomainsMixin):
         CP-SAT reports the core in terms of its presolved model, where literals it proved
         equivalent are merged, so an index may belong to no assumption of ours; and a core is
         only worth having if it is one. A core that maps cleanly is re-solved once (within
-        the call's time limit) and kept only when it is unsatisfiable by itself.
+        the call's time limit) and kept only when it is unsatisfiable by itself. When it does
+        not map or does not check, the call is solved again without presolve (the core then
+        names our own literals) and that core is checked the same way; only when that fails
+        too (or time runs out) is the whole call the core. Either way the core is sound;
+        :func:`cpq.solve.explain.minimal_core` shrinks it to a minimal one.
         """
         full = Core(tuple(call.positions), tuple(call.rules))
+        core = self._checked(call, solver, full, deadline)
+        if core is not None:
+            return core
+        if deadline.expired():
+            return full
+        again, status = self._solve(call, None, deadline.remaining(), presolve=False)
+        if status != cp_model.INFEASIBLE:
+            return full
+        core = self._checked(call, again, full, deadline)
+        return full if core is None else core
+
+    def _checked(
+        self, call: _Call, solver: cp_model.CpSolver, full: Core, deadline: Deadline
+    ) -> Core | None:
+        """The solver's core in our terms when it maps cleanly and is unsatisfiable alone."""
         positions: set[int] = set()
         named: set[str] = set()
         for index in solver.sufficient_assumptions_for_infeasibility():
             owners = call.owners.get(index)
             if owners is None:
-                return full
+                return None
             for owner in owners:
                 if isinstance(owner, int):
                     positions.add(owner)
                 else:
                     named.add(owner)
         core = Core(tuple(sorted(positions)), tuple(r for r in call.rules if r in named))
-        if core == full or deadline.expired():
+        if core == full:
             return full
+        if deadline.expired():
+            return None
         check = _Call()
         for lit in call.lits:
             owners = call.owners.get(lit.index, [])
@@ -859,7 +890,7 @@ class CpSatSession(GenericDomainsMixin):
             if rid not in named:
                 check.lits.append(~sel)
         _, status = self._solve(check, None, deadline.remaining())
-        return core if status == cp_model.INFEASIBLE else full
+        return core if status == cp_model.INFEASIBLE else None
 
     # -- the SolverSession protocol ---------------------------------------------------------
 

@@ -210,3 +210,37 @@ def test_compare_over_bool_counts() -> None:
     )
     found = CpSatBackend().open(m).enumerate(limit=100, time_limit=TIME)
     assert len(found.assignments) == 5 and found.complete
+
+
+def test_core_in_merged_literals_is_found_again_without_presolve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When CP-SAT names a literal of its presolved model (no assumption of ours), the call is
+    solved again without presolve and that core is used: small and sound, not the whole call.
+    Only when that fails too is everything the call assumed the core."""
+    from ortools.sat.python import cp_model
+
+    m = PUMP.model
+    flow, atex = m.int_vars[0], m.attribute("atex").lits[0]
+    choices = [atex, Compare(">=", flow, IntConst(7))]
+    real = cp_model.CpSolver.sufficient_assumptions_for_infeasibility
+
+    def merged_when_presolved(self: cp_model.CpSolver) -> list[int]:
+        if self.parameters.cp_model_presolve:
+            return [10**6]  # a literal of the presolved model, owned by no assumption
+        return list(real(self))
+
+    monkeypatch.setattr(
+        cp_model.CpSolver, "sufficient_assumptions_for_infeasibility", merged_when_presolved
+    )
+    session = CpSatBackend().open(m)
+    core = session.solve(choices, time_limit=TIME).core
+    assert core is not None and core.assumptions == (0, 1)
+    assert "atex-limits-flow" in core.rules and len(core.rules) < len(m.rule_ids())
+    assert not brute_force(m, choices, set(core.rules))
+
+    monkeypatch.setattr(
+        cp_model.CpSolver, "sufficient_assumptions_for_infeasibility", lambda self: [10**6]
+    )
+    core = session.solve(choices, time_limit=TIME).core
+    assert core is not None and core.rules == m.rule_ids()  # the sound fallback

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from _oracle import check_explanation, choices_of, exists, holds, table
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cpq.configurator import Choice, Configurator
@@ -238,3 +238,36 @@ def test_backends_agree(data: st.DataObject, rs: Ruleset) -> None:
     first = next(iter(answers.values()))
     for name, answer in answers.items():
         assert answer == first, name
+
+
+@settings(max_examples=40)
+@given(st.data(), rulesets(max_attributes=4, max_values=3, max_rules=4))
+def test_explanations_are_minimal_on_every_backend(data: st.DataObject, rs: Ruleset) -> None:
+    """explain() and the reasons of options() are sound and minimal on cpsat and pyconstraint
+    too (their cores are shrunk by deletion with re-solves), checked by brute force."""
+    rows = table(rs)
+    sel = data.draw(selections(rs, max_size=4))
+    for backend in ("cpsat", "pyconstraint"):
+        cfg = Configurator(rs, backend=backend)
+        _apply(cfg, sel)
+        user = choices_of(cfg.choices, rs)
+        conflict = cfg.explain()
+        assert (conflict is None) == exists(rows, user, None), backend
+        if conflict is not None:
+            assert conflict.minimal
+            check_explanation(rows, conflict, [])
+        view = cfg.options()
+        assert view.complete
+        for name, opts in view.attributes.items():
+            for o in opts.values:
+                if o.state != "excluded" or o.reason is None:
+                    continue
+                me = Choice(name, o.value)
+                extra = [c for c in user if c.attribute != name]
+                if rs.attributes[name].type == "multi":
+                    me = Choice(name, o.value, True)
+                    extra = [c for c in user if (c.attribute, c.value) != (name, o.value)]
+                assert o.reason.minimal
+                check_explanation(rows, o.reason, [me])
+                keys = {(c.attribute, c.value, c.selected) for c in extra}
+                assert all((c.attribute, c.value, c.selected) in keys for c in o.reason.choices)
