@@ -3,7 +3,8 @@
 Templates are Jinja2 files: the shipped ones live in ``cpq/quote/templates/`` (``quote.html``
 extending ``base.html``, ``quote.md``, ``quote.txt``); a user template directory given as
 ``template_dir`` is searched first, so a file there with a shipped name replaces the shipped
-template (and ``{% extends "base.html" %}`` still finds the shipped base). The environment:
+template; the shipped ones stay reachable as ``cpq/<name>``, so a user ``quote.html`` can
+``{% extends "cpq/quote.html" %}`` and replace a single block. The environment:
 
 - autoescaping by file extension (``select_autoescape()``: ``.html`` escaped, ``.md``/``.txt``
   not); ``.md`` templates instead pass every printed value through :func:`escape_markdown`, so
@@ -51,6 +52,7 @@ from jinja2 import (
     ChoiceLoader,
     FileSystemLoader,
     PackageLoader,
+    PrefixLoader,
     StrictUndefined,
     select_autoescape,
 )
@@ -78,6 +80,9 @@ _TEMPLATE_FOR = {"html": "quote.html", "pdf": "quote.html", "md": "quote.md", "t
 MAX_SEQUENCE = 100_000
 """The sandbox refuses to build strings or lists longer than this with ``*``."""
 
+MAX_INT_BITS = 100_000
+"""The sandbox refuses ``**`` results larger than this many bits."""
+
 
 @jinja2.pass_context
 def _finalize(context: jinja2.runtime.Context, value: Any) -> Any:
@@ -96,8 +101,9 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
     ) -> Any:
         if operator == "**":
-            if isinstance(right, int | float) and abs(right) > 100:
-                raise SecurityError("the template raises to a power above 100")
+            big = isinstance(left, int) and isinstance(right, int) and right > 0
+            if big and max(left.bit_length(), 1) * right > MAX_INT_BITS:
+                raise SecurityError(f"the template builds a number above 2**{MAX_INT_BITS:,}")
             return left**right
         sizes = [len(x) for x in (left, right) if isinstance(x, str | list | tuple)]
         factors = [x for x in (left, right) if isinstance(x, int) and not isinstance(x, bool)]
@@ -111,7 +117,8 @@ def _environment(locale: str, template_dir: str | None, sandboxed: bool) -> jinj
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None:
         loaders.append(FileSystemLoader(template_dir))
-    loaders.append(PackageLoader("cpq", "quote/templates"))
+    shipped = PackageLoader("cpq", "quote/templates")
+    loaders += [shipped, PrefixLoader({"cpq": shipped})]
     options: dict[str, Any] = {
         "loader": ChoiceLoader(loaders),
         "autoescape": select_autoescape(),
