@@ -320,8 +320,8 @@ class MissingExtraError(CPQError, ImportError):
 
     Example:
         >>> err = MissingExtraError("pdf", "PDF output")
-        >>> str(err)
-        'PDF output needs the optional extra \'pdf\': pip install "cpqkit[pdf]"'
+        >>> print(err)
+        PDF output needs the optional extra 'pdf': pip install "cpqkit[pdf]"
     """
 
     def __init__(self, extra: str, feature: str) -> None:

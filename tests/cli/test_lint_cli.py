@@ -168,12 +168,28 @@ def test_shipped_price_books_point_to_schema() -> None:
         assert first == "# yaml-language-server: $schema=../schema/prices.schema.json", p
 
 
+def test_shipped_quote_profiles_point_to_schema() -> None:
+    """Every shipped quote profile starts with the modeline of the quote-profile schema, and the
+    shipped schema is what `cpq schema --kind quote` writes."""
+    profiles = sorted(Path("rulesets").rglob("quote.yaml"))
+    assert profiles
+    for p in profiles:
+        first = p.read_text().splitlines()[0]
+        assert first == "# yaml-language-server: $schema=../schema/quote.schema.json", p
+    from cpq.cli.schema import schema_for
+
+    shipped = json.loads(Path("rulesets/schema/quote.schema.json").read_text())
+    assert shipped == schema_for("quote"), (
+        "regenerate with: cpq schema --kind quote -o rulesets/schema/quote.schema.json"
+    )
+
+
 def test_shipped_rulesets_point_to_schema() -> None:
     """Every shipped ruleset and library file starts with the yaml-language-server modeline."""
     files = [
         p
         for p in Path("rulesets").rglob("*.yaml")
-        if "schema" not in p.parts and not p.name.startswith("prices")
+        if "schema" not in p.parts and not p.name.startswith(("prices", "quote"))
     ]
     assert files
     for p in files:
