@@ -43,7 +43,7 @@ def long(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks on the shipped rulesets and ../shared/benchmarks; results in bench/results/."""
-    session.install("-e", ".", "matplotlib")
+    session.install("-e", ".[server]", "matplotlib", "httpx")
     session.run("python", "bench/run.py", *session.posargs)
 
 
