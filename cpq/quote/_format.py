@@ -178,12 +178,13 @@ def format_date(value: object, locale: str, fmt: str = "medium") -> str:
 _MD_ACTIVE = re.compile(r"([\\`*_\[\]<>|#~])")
 _MD_BULLET = re.compile(r"^(\s*)([-+=])(?=\s|$)")
 _MD_NUMBERED = re.compile(r"^(\s*\d+)([.)])(?=\s|$)")
-_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
+_NEWLINES = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
 
 
 def escape_markdown(value: object) -> str:
-    """Text made inert for Markdown: active characters get a backslash, line breaks become
-    spaces (a line break would end a table row), a leading list or heading marker is escaped.
+    """Text made inert for Markdown: active characters get a backslash, line breaks (also
+    vertical tab, form feed and the Unicode line and paragraph separators) become spaces (a line
+    break would end a table row), a leading list or heading marker is escaped.
 
     ``Markup`` (a template's ``|safe``) is passed through unchanged.
 

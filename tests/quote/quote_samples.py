@@ -10,6 +10,7 @@ exemption reason.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal as D
 
@@ -125,7 +126,7 @@ def rich_quote(*, export: bool = False) -> Quote:
             tax_total=D("0.00"),
             tax_inclusive=D("9607.82"),
             payable=D("9607.82"),
-            optional_total=D("620.00"),
+            optional_total=D("3900.00"),
         )
         skonto = D("192.16")
         buyer = Party(
@@ -154,7 +155,7 @@ def rich_quote(*, export: bool = False) -> Quote:
             tax_total=D("1807.52"),
             tax_inclusive=D("11415.34"),
             payable=D("11415.34"),
-            optional_total=D("620.00"),
+            optional_total=D("3900.00"),
         )
         skonto = D("228.31")
         buyer = Party(
@@ -214,3 +215,14 @@ def rich_quote(*, export: bool = False) -> Quote:
             ItemTrace(position="2", kind="item", quantity=D(3)),
         ),
     )  # fmt: skip
+
+
+def assert_tables_are_rectangular(md: str) -> None:
+    """Every row of every Markdown table has as many unescaped `|` as its header."""
+    block: list[int] = []
+    for line in [*md.splitlines(), ""]:
+        if line.startswith("|"):
+            block.append(len(re.findall(r"(?<!\\)\|", line)))
+        elif block:
+            assert len(set(block)) == 1, block
+            block = []

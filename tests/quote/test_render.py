@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from quote_samples import SCRIPT_BUYER, rich_quote
+from quote_samples import SCRIPT_BUYER, assert_tables_are_rectangular, rich_quote
 
 from cpq.errors import QuoteRenderError
 from cpq.quote import render_quote
@@ -207,21 +207,11 @@ def test_markdown_escapes_user_text(quote: Quote) -> None:
     assert_tables_are_rectangular(md)
 
 
-def assert_tables_are_rectangular(md: str) -> None:
-    """Every row of every Markdown table has as many unescaped `|` as its header."""
-    block: list[int] = []
-    for line in [*md.splitlines(), ""]:
-        if line.startswith("|"):
-            block.append(len(re.findall(r"(?<!\\)\|", line)))
-        elif block:
-            assert len(set(block)) == 1, block
-            block = []
-
-
 def test_escape_markdown() -> None:
     """Active characters get a backslash, line breaks become spaces, list starts are escaped."""
     assert escape_markdown("a|b") == r"a\|b"
     assert escape_markdown("x\n\ny") == "x y"
+    assert escape_markdown("x\u2028y\x0cz\r\nw") == "x y z w"
     assert escape_markdown("- item") == r"\- item"
     assert escape_markdown("1. item") == r"1\. item"
     assert escape_markdown("[link](http://x)") == r"\[link\](http://x)"
@@ -372,6 +362,8 @@ def test_fixture_adds_up() -> None:
         for p in q.positions:
             if p.children:
                 assert p.line_net == sum((c.line_net for c in p.children), Decimal(0))
+        not_counted = sum((p.line_net for p in q.positions if not p.in_total), Decimal(0))
+        assert q.totals.optional_total == not_counted
         net = q.totals.line_net_total - q.totals.allowance_total + q.totals.charge_total
         assert net == q.totals.tax_exclusive
         assert sum((v.taxable_amount for v in q.vat_breakdown), Decimal(0)) == net
