@@ -13,7 +13,7 @@ Example:
     >>> from fastapi.testclient import TestClient
     >>> client = TestClient(create_app(ServerSettings("rulesets")))
     >>> [p["id"] for p in client.get("/api/v1/products").json()["products"]]
-    ['dc-drive', 'cp-pump', 'rx-server']
+    ['vd-drive', 'cp-pump', 'rx-server']
 """
 
 from __future__ import annotations

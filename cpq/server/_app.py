@@ -361,9 +361,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
     Example:
         >>> from fastapi.testclient import TestClient
         >>> client = TestClient(create_app(ServerSettings("rulesets")))
-        >>> r = client.post("/api/v1/products/cp-pump/check", json={"selections": {}})
+        >>> sel = {"medium": "sea_water", "casing_material": "cast_iron"}
+        >>> r = client.post("/api/v1/products/cp-pump/check", json={"selections": sel})
         >>> r.status_code, r.json()["status"]
-        (200, 'incomplete')
+        (200, 'invalid')
     """
     service = Service(settings)
     app = FastAPI(

@@ -14,7 +14,7 @@ half-loaded state. This module does not import the web framework.
 Example:
     >>> reg = ProductRegistry("rulesets")
     >>> [p.id for p in reg.products()]
-    ['dc-drive', 'cp-pump', 'rx-server']
+    ['vd-drive', 'cp-pump', 'rx-server']
     >>> reg.get("cp-pump").book.currency
     'EUR'
 """
