@@ -342,6 +342,17 @@ def test_sandbox_blocks_python_internals(quote: Quote, tmp_path: Path, source: s
         render_quote(quote, "txt", template_dir=tmp_path)
 
 
+def test_templates_cannot_include_files_outside_the_folders(quote: Quote, tmp_path: Path) -> None:
+    """`..` and absolute names do not leave the template folders."""
+    (tmp_path / "secret.txt").write_text("secret")
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    for name in ("../secret.txt", str(tmp_path / "secret.txt")):
+        (folder / "quote.txt").write_text(f'{{% include "{name}" %}}')
+        with pytest.raises(QuoteRenderError, match="template not found"):
+            render_quote(quote, "txt", template_dir=folder)
+
+
 def test_sandbox_is_what_blocks(quote: Quote, tmp_path: Path) -> None:
     """The same template renders without the sandbox (so the test above can fail)."""
     (tmp_path / "quote.txt").write_text("{{ quote.__class__.__name__ }}")
