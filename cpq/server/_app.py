@@ -248,11 +248,15 @@ class Service:
         cap = self.settings.time_limit
         return cap if requested is None else min(requested, cap)
 
-    def configurator(
-        self, p: LoadedProduct, selections: Mapping[str, object], limit: float | None
-    ) -> Configurator:
-        cfg = Configurator(p.ruleset, backend=self.settings.backend, time_limit=self.limit(limit))
-        for name, value in selections.items():
+    def configurator(self, p: LoadedProduct, req: CheckRequest) -> Configurator:
+        """A new session on the product: the request's session document, then its selections."""
+        limit = self.limit(req.time_limit)
+        if req.session is not None:
+            cfg = Configurator.from_json(p.ruleset, req.session, backend=self.settings.backend)
+            cfg.time_limit = limit
+        else:
+            cfg = Configurator(p.ruleset, backend=self.settings.backend, time_limit=limit)
+        for name, value in req.selections.items():
             cfg.set(name, value)
         return cfg
 
@@ -281,7 +285,7 @@ class Service:
     def completed(
         self, p: LoadedProduct, req: CompleteRequest | PriceRequest
     ) -> tuple[Configurator, cpq.Configuration]:
-        cfg = self.configurator(p, req.selections, req.time_limit)
+        cfg = self.configurator(p, req)
         prefs: dict[str, object] | None = None
         prices: dict[str, Decimal] | None = None
         if isinstance(req, CompleteRequest):
@@ -490,7 +494,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
         def run() -> dict[str, Any]:
             p = service.product(product)
-            cfg = service.configurator(p, body.selections, body.time_limit)
+            cfg = service.configurator(p, body)
             return cfg.options(reasons=body.reasons).to_dict()
 
         return answer(run)
@@ -502,7 +506,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
         def run() -> dict[str, Any]:
             p = service.product(product)
-            return service.configurator(p, body.selections, body.time_limit).check().to_dict()
+            return service.configurator(p, body).check().to_dict()
 
         return answer(run)
 
@@ -527,7 +531,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
         def run() -> dict[str, Any]:
             p = service.product(product)
-            cfg = service.configurator(p, body.selections, body.time_limit)
+            cfg = service.configurator(p, body)
             conflict = cfg.explain()
             repairs = cfg.repair(max_size=body.max_size) if conflict is not None else []
             return {

@@ -83,6 +83,13 @@ class CheckRequest(_In):
     """Choices to check."""
 
     selections: Selections = Field(default_factory=dict)
+    session: StrictStr | None = Field(
+        None,
+        max_length=500_000,
+        description="A saved configurator session (the JSON text of Configurator.to_json(), "
+        "as the CLI's --session reads it); its choices come first, selections are applied "
+        "on top.",
+    )
     time_limit: TimeLimit = None
 
 

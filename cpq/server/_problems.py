@@ -27,7 +27,6 @@ from cpq.errors import (
     BackendUnavailableError,
     ConfigurationError,
     CurrencyMismatchError,
-    Issue,
     MissingPriceError,
     PricingError,
     PricingInputError,
@@ -108,10 +107,6 @@ def problem(code: str, status: int, detail: str, **kwargs: Any) -> ProblemError:
     return ProblemError(code, status, detail, **kwargs)
 
 
-def _issues(issues: Sequence[Issue]) -> list[dict[str, Any]]:
-    return [i.to_dict() for i in issues]
-
-
 def from_exception(exc: BaseException) -> ProblemError | None:
     """The problem for a library exception, or ``None`` when it is not one we expect."""
     if isinstance(exc, ProblemError):
@@ -131,7 +126,7 @@ def from_exception(exc: BaseException) -> ProblemError | None:
             503,
             f"the files of product '{exc.product}' do not load at the moment; "
             "the operator has been told in the log",
-            problems=_issues(exc.issues),
+            problems=exc.issue_dicts(),
         )
     if isinstance(exc, UnknownSelectionError):
         return problem("unknown-selection", 422, str(exc), title="Unknown selection")

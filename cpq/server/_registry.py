@@ -53,10 +53,26 @@ class UnknownProduct(LookupError):
 class ProductUnavailable(RuntimeError):
     """A discovered product's files no longer load (edited into a broken state)."""
 
-    def __init__(self, product: str, issues: Sequence[Issue]) -> None:
+    def __init__(self, product: str, issues: Sequence[Issue], root: Path | None = None) -> None:
         super().__init__(product)
         self.product = product
         self.issues = tuple(issues)
+        self.root = root
+
+    def issue_dicts(self) -> list[dict[str, object]]:
+        """The issues as JSON, file names relative to the rulesets folder (no server paths)."""
+        out: list[dict[str, object]] = []
+        for issue in self.issues:
+            d: dict[str, object] = issue.to_dict()
+            file = d.get("file")
+            if isinstance(file, str):
+                path = Path(file).resolve()
+                if self.root is not None and path.is_relative_to(self.root):
+                    d["file"] = path.relative_to(self.root).as_posix()
+                else:
+                    d["file"] = path.name
+            out.append(d)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,38 +149,54 @@ class ProductRegistry:
         self._product_locks: dict[str, threading.Lock] = {}
         self._versions = 0
         self.problems: list[Issue] = []
+        self._seen: dict[Path, tuple[tuple[int, int], str, str | None]] = {}
         self._scan()
 
     # -- discovery ------------------------------------------------------------------------
 
     def _scan(self) -> None:
-        """Search the folder for product files (the discovery of ``cpq lint``)."""
+        """Search the folder for product files (the discovery of ``cpq lint``).
+
+        A file whose modification time and size are unchanged since the last search is not
+        read again (a product file that did not load is tried again every time).
+        """
         files, _ = _find_files([self.root])
         sources: dict[str, _Source] = {}
         problems: list[Issue] = []
-        by_dir: dict[Path, list[Path]] = {}
-        products: list[Path] = []
+        seen: dict[Path, tuple[tuple[int, int], str, str | None]] = {}
         for f in files:
             if f.is_symlink() or not _inside(f, self.root):
                 continue
-            kind, issues = _kind_of(f)
-            if kind == "product":
-                products.append(f)
-            elif kind == "prices":
-                by_dir.setdefault(f.parent, []).append(f)
-            elif kind == "broken" and f.name not in ("prices.yaml", "quote.yaml"):
-                problems.extend(issues)
-        for f in products:
             try:
-                ruleset = load_ruleset(f)
-            except RulesetError as exc:
-                problems.extend(exc.issues)
-                log.warning("skipping %s: it does not load", f.relative_to(self.root))
+                st = f.stat()
+            except OSError:
                 continue
-            if not all(_inside(Path(x), self.root) for x in ruleset.files):
-                log.warning("skipping %s: it includes files outside %s", f, self.root)
+            stamp = (st.st_mtime_ns, st.st_size)
+            hit = self._seen.get(f)
+            if hit is not None and hit[0] == stamp and (hit[1] != "product" or hit[2]):
+                seen[f] = hit
                 continue
-            pid = ruleset.product.id
+            kind, issues = _kind_of(f)
+            pid: str | None = None
+            if kind == "broken" and f.name not in ("prices.yaml", "quote.yaml"):
+                problems.extend(issues)
+            elif kind == "product":
+                try:
+                    ruleset = load_ruleset(f)
+                except RulesetError as exc:
+                    problems.extend(exc.issues)
+                    log.warning("skipping %s: it does not load", f.relative_to(self.root))
+                else:
+                    if all(_inside(Path(x), self.root) for x in ruleset.files):
+                        pid = ruleset.product.id
+                    else:
+                        log.warning("skipping %s: it includes files outside %s", f, self.root)
+            seen[f] = (stamp, kind, pid)
+        self._seen = seen
+        for f, (_, kind, found) in seen.items():
+            if kind != "product" or found is None:
+                continue
+            pid = found
             if pid in sources:
                 log.warning("skipping %s: product id %r is already defined", f, pid)
                 continue
@@ -252,23 +284,26 @@ class ProductRegistry:
         try:
             ruleset = load_ruleset(source.product_file)
         except RulesetError as exc:
-            raise ProductUnavailable(product, exc.issues) from None
+            raise ProductUnavailable(product, exc.issues, self.root) from None
         if ruleset.product.id != product:
             raise ProductUnavailable(
                 product,
                 [Issue("unknown-reference", f"the file now defines '{ruleset.product.id}'")],
+                self.root,
             )
         files = [Path(f).resolve() for f in ruleset.files]
         if not all(_inside(f, self.root) for f in files):
             raise ProductUnavailable(
-                product, [Issue("include-not-found", "an include points outside the folder")]
+                product,
+                [Issue("include-not-found", "an include points outside the folder")],
+                self.root,
             )
         book: PriceBook | None = None
         if source.prices is not None:
             try:
                 book = load_price_book(source.prices)
             except PriceBookError as exc:
-                raise ProductUnavailable(product, exc.issues) from None
+                raise ProductUnavailable(product, exc.issues, self.root) from None
         watched = list(dict.fromkeys([source.product_file.resolve(), *files]))
         watched += [p for p in (source.prices, source.quote_profile) if p is not None]
         # the files read first keep the state they had *before* loading: a change made while

@@ -465,3 +465,25 @@ def test_server_without_the_extra_names_the_install_command() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert 'pip install "cpqkit[server]"' in out.stdout
+
+
+def test_a_saved_session_document_is_accepted(api: TestClient) -> None:
+    """A session saved by Configurator.to_json() (or the CLI) stands for its choices."""
+    rs = cpq.load_ruleset("rulesets/pump")
+    session = Configurator(rs).select("medium", "sea_water").to_json()
+    by_session = api.post(f"{PUMP}/options", json={"session": session})
+    by_selections = api.post(f"{PUMP}/options", json={"selections": {"medium": "sea_water"}})
+    assert by_session.status_code == 200
+    assert by_session.json() == by_selections.json()
+    on_top = api.post(f"{PUMP}/check", json={"session": session, "selections": CONFLICT})
+    assert on_top.json()["status"] == "invalid"
+    assert_problem(
+        api.post(f"{PUMP}/check", json={"session": "{not json"}),
+        422,
+        "invalid-configuration-request",
+    )
+    other = Configurator(cpq.load_ruleset("rulesets/drive")).to_json()
+    body = assert_problem(
+        api.post(f"{PUMP}/check", json={"session": other}), 422, "invalid-configuration-request"
+    )
+    assert "vd-drive" in str(body["detail"])

@@ -69,7 +69,8 @@ def test_a_product_broken_by_an_edit_is_503_until_fixed(tmp_path: Path) -> None:
     good = product.read_text(encoding="utf-8")
     touch_later(product, good + "\nrules: [oops\n")
     body = assert_problem(api.post(f"{PUMP}/check", json={}), 503, "product-unavailable")
-    assert body["problems"] and body["problems"][0]["code"]  # type: ignore[index]
+    issue = body["problems"][0]  # type: ignore[index]
+    assert issue["code"] and issue["file"] == "pump/product.yaml", issue
     touch_later(product, good)
     assert api.post(f"{PUMP}/check", json={}).status_code == 200
 
@@ -163,3 +164,27 @@ def test_a_ruleset_that_stops_loading_raises_product_unavailable(tmp_path: Path)
     with pytest.raises(ProductUnavailable) as err:
         reg.get("cp-pump")
     assert err.value.issues
+
+
+def test_a_search_does_not_read_unchanged_files_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Searching the folder again (health checks list products often) reads only changed files."""
+    from cpq.server import _registry
+
+    root = copy_rulesets(tmp_path, "pump")
+    reg = ProductRegistry(root, rescan_interval=0)
+    calls: list[Path] = []
+    real = _registry.load_ruleset
+
+    def counting(path: Path) -> object:
+        calls.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(_registry, "load_ruleset", counting)
+    reg._scan()
+    assert calls == []
+    product = root / "pump" / "product.yaml"
+    touch_later(product, product.read_text(encoding="utf-8") + "\n")
+    reg._scan()
+    assert calls == [product]
