@@ -358,23 +358,37 @@ def _cpq_root(
         flush=True,
     )
     # the other backends at the root
+    # (the time limit is a deadline for the whole call, session opening included: a call that
+    # runs out of time returns a view marked incomplete, its undecided values counted here)
     for b in ("cpsat", "pyconstraint"):
         cfg = cls(fresh(), backend=b, time_limit=args.slow_limit)
         t0 = time.perf_counter()
+        view, open_s = None, None
         try:
+            _ = cfg.session
+            open_s = time.perf_counter() - t0
             view = cfg.options(reasons="none")
             took = time.perf_counter() - t0
             ok = view.complete
-        except Exception as exc:  # SolverError on a time-out, a missing backend...
+        except Exception as exc:  # a missing backend, a model it cannot encode...
             took, ok = time.perf_counter() - t0, False
             out[f"{b}_error"] = f"{type(exc).__name__}: {exc}"[:200]
         finally:
             cfg.close()
-        out[f"options_root_{b}"] = (
+        res: dict[str, Any] = (
             {"seconds": round(took, 3)}
             if ok
-            else {"seconds": None, "timeout_s": args.slow_limit, "wall_s": round(took, 1)}
+            else {"seconds": None, "timeout_s": args.slow_limit, "wall_s": round(took, 2)}
         )
+        if open_s is not None:
+            res["open_s"] = round(open_s, 3)
+        if view is not None:
+            counts = cs.options_view_counts(view)
+            res["states"] = counts
+            res["raised"] = False
+        elif f"{b}_error" in out:
+            res["raised"] = True
+        out[f"options_root_{b}"] = res
         slow_ok[f"cpq_{b}"] = ok
     # the known results
     if "solutions" in inst.known and not args.quick:

@@ -7,7 +7,8 @@ order check of the invalid ones (the engine issue, part 2).
    click, record the latency of ``select + options()`` and whether every sold value is still
    possible after every click. Engines: cpq (``sat`` backend, ``options()`` as returned; cpq
    computes reasons when they are first read, so a quarter of the sales are also replayed with
-   every reason read) and the bare python-sat loop of :mod:`baselines` on every click; the slow
+   every reason read, once with the reasons earlier sessions found and once "cold", the store
+   of reasons emptied before every sale) and the bare python-sat loop of :mod:`baselines` on every click; the slow
    engines
    (CP-SAT and python-constraint baselines, cpq's ``cpsat`` and ``pyconstraint`` backends) on a
    few sampled click states, next to cpq ``sat`` and pysat on the same states.
@@ -172,6 +173,13 @@ def main(argv: list[str]) -> int:
         sess.close()
         replays["cpq-sat (every reason read)"] = _summary(r) | {"sales_stride": args.reasons_stride}
         series["cpq sat, every reason read (subset)"] = r.latencies
+        # the same with no reason known from earlier sessions: the store is emptied per sale
+        sess = cs.CpqSession(fresh(), mp, "sat", "all", cold=True)
+        r = replay(sess, subset, "replay cpq sat, every reason read, cold")
+        sess.close()
+        replays["cpq-sat (every reason read, cold)"] = _summary(r) | {
+            "sales_stride": args.reasons_stride
+        }
     except cs.NotAvailable as exc:
         replays["cpq-sat"] = _na(exc)
     cpq_sat = replays["cpq-sat"]

@@ -288,6 +288,9 @@ class CpqSession:
     read, since cpq computes reasons when they are first read).
 
     ``domains()`` returns, in raw terms, every value not ``excluded`` in the options view.
+    ``cold``: every session starts with an empty store of reasons (cpq keeps the reasons it
+    found per loaded ruleset and shares them between sessions; this measures a process that
+    has seen no earlier buyer).
     """
 
     def __init__(
@@ -298,8 +301,10 @@ class CpqSession:
         reasons: str = "minimal",
         time_limit: float = 60.0,
         raw_clicks: bool = True,
+        cold: bool = False,
     ) -> None:
         self.cls = configurator_class()
+        self.cold = cold
         self.ruleset = ruleset
         self.mp = mp
         self.raw_clicks = raw_clicks
@@ -314,6 +319,11 @@ class CpqSession:
         t0 = time.perf_counter()
         self.cfg = self.cls(self.ruleset, backend=self.backend, time_limit=self.time_limit)
         _ = self.cfg.session  # open the solver outside the per-click timing
+        shared = getattr(self.cfg, "_shared", None)  # cpq's store of reasons (private)
+        if self.cold and shared is not None:
+            with shared.lock:
+                shared.reasons.clear()
+                shared.size = 0
         self.open_s.append(time.perf_counter() - t0)
 
     def click(self, attribute: str, value: Any) -> None:

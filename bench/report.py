@@ -47,7 +47,16 @@ def _secs(res: dict[str, Any] | None) -> str:
     if not res:
         return "–"
     if res.get("seconds") is None:
-        return f"> {res['timeout_s']:.0f} s"
+        out = f"> {res['timeout_s']:.0f} s"
+        wall, states = res.get("wall_s"), res.get("states")
+        if wall is not None and res.get("raised"):
+            out += f" (raised after {wall:.1f} s)"
+        elif wall is not None and states:
+            total = sum(states.values())
+            undecided = states.get("undecided", 0)
+            decided = 100 * (total - undecided) / total if total else 0.0
+            out += f" (view at {wall:.1f} s, {decided:.0f} % decided)"
+        return out
     s = res["seconds"]
     return f"{s * 1000:.0f} ms" if s < 1 else f"{s:.1f} s"
 
@@ -143,8 +152,11 @@ def instances_block(d: dict[str, Any] | None) -> str:
         "anew, its first session cold, the next ones reusing what cpq shares between sessions "
         "on one ruleset. *pysat loop*, *CP-SAT*, "
         "*python-constraint*: the baselines, valid domains at the root from the raw file. "
-        "*cpq cpsat / pyconstraint*: `options(reasons='none')` on those backends. "
-        f"`> N s`: stopped at the time limit ({d['settings']['slow_engine_root_limit_s']:.0f} s)."
+        "*cpq cpsat / pyconstraint*: `options(reasons='none')` on those backends, the session "
+        "opened inside the timing. "
+        f"`> N s`: stopped at the time limit ({d['settings']['slow_engine_root_limit_s']:.0f} s); "
+        "for cpq, when the call returned and how many values its incomplete view had decided "
+        "(the rest `undecided`)."
     )
     return _table(head, rows) + note
 
