@@ -260,6 +260,11 @@ def render_quote(
             import weasyprint  # noqa: F401  (fail early, before rendering the HTML)
         except ImportError:
             raise MissingExtraError("pdf", "PDF output") from None
+        except OSError as exc:  # WeasyPrint is installed, the Pango library is not
+            raise QuoteRenderError(
+                f"PDF output needs the Pango library that WeasyPrint uses ({exc}); on Debian "
+                "or Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0"
+            ) from None
     html_or_text = _render_template(quote, fmt, loc, directory, sandbox)
     if fmt == "pdf":
         return _write_pdf(html_or_text, directory)
@@ -343,3 +348,7 @@ def _write_pdf(html: str, directory: str | None) -> bytes:
     except FatalURLFetchingError as exc:
         refused = "; ".join(fetcher.refused) or str(exc)
         raise QuoteRenderError(f"the PDF asks for an asset it may not load: {refused}") from None
+    except Exception as exc:  # a layout failure inside WeasyPrint, e.g. on a user's CSS
+        raise QuoteRenderError(
+            f"WeasyPrint could not lay out the PDF: {type(exc).__name__}: {exc}"
+        ) from exc

@@ -197,3 +197,19 @@ def test_missing_extra(quote: Quote, monkeypatch: pytest.MonkeyPatch) -> None:
         render_quote(quote, "pdf")
     assert err.value.extra == "pdf"
     assert isinstance(render_quote(quote, "html"), str)
+
+
+def test_missing_pango(quote: Quote, monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint installed but its system library missing: a QuoteRenderError with the fix."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def fake_import(name: str, *args: object, **kw: object) -> object:
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(QuoteRenderError, match=r"apt-get install libpango-1\.0-0"):
+        render_quote(quote, "pdf")
