@@ -66,6 +66,7 @@ class Texts:
     rounding: str
     payable: str
     optional_total: str
+    alternative_total: str
     payment_terms: str
     payment_net: str
     payment_skonto: str
@@ -127,7 +128,8 @@ _DE = Texts(
     gross_total="Gesamtbetrag brutto",
     rounding="Rundung",
     payable="Zahlbetrag",
-    optional_total="Nicht enthaltene Positionen (optional, alternativ)",
+    optional_total="Optionale Positionen (nicht enthalten)",
+    alternative_total="Alternativpositionen (nicht enthalten)",
     payment_terms="Zahlungsbedingungen",
     payment_net="Zahlbar innerhalb von {days} Tagen netto.",
     payment_skonto="Bei Zahlung innerhalb von {days} Tagen {percent} Skonto ({amount}).",
@@ -190,7 +192,8 @@ _EN = Texts(
     gross_total="Total gross",
     rounding="Rounding",
     payable="Amount due",
-    optional_total="Items not included (optional, alternative)",
+    optional_total="Optional items (not included)",
+    alternative_total="Alternative items (not included)",
     payment_terms="Payment terms",
     payment_net="Payable within {days} days net.",
     payment_skonto="{percent} cash discount ({amount}) for payment within {days} days.",
