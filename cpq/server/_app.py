@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import logging
 import os
@@ -14,9 +15,9 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, Response
@@ -26,8 +27,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import cpq
 from cpq.bom import OrderLine, check_order
 from cpq.configurator import Configurator
-from cpq.errors import PricingError
+from cpq.errors import PricingError, QuoteProfileError
 from cpq.pricing import price
+from cpq.quote import (
+    Address,
+    Party,
+    Quote,
+    QuoteItem,
+    QuoteProfile,
+    build_quote,
+    load_quote_profile,
+)
+from cpq.quote.render import render_quote
 from cpq.server._models import (
     CheckOrderRequest,
     CheckRequest,
@@ -45,9 +56,10 @@ from cpq.server._models import (
     Problem,
     ProductSchema,
     ProductsOut,
+    QuoteRequest,
 )
 from cpq.server._problems import MEDIA_TYPE, ProblemError, from_exception, internal_error, problem
-from cpq.server._registry import LoadedProduct, ProductRegistry
+from cpq.server._registry import LoadedProduct, ProductRegistry, ProductUnavailable
 
 __all__ = ["ServerSettings", "create_app", "openapi_document"]
 
@@ -239,6 +251,7 @@ class Service:
             settings.rulesets, prices=settings.prices, rescan_interval=settings.rescan_interval
         )
         self._list_prices: dict[tuple[str, int, _dt.date], dict[str, Decimal]] = {}
+        self._profiles: dict[tuple[str, int], QuoteProfile] = {}
         self._lock = threading.Lock()
 
     def product(self, product: str) -> LoadedProduct:
@@ -259,6 +272,22 @@ class Service:
         for name, value in req.selections.items():
             cfg.set(name, value)
         return cfg
+
+    def profile(self, p: LoadedProduct) -> QuoteProfile | None:
+        """The product's quote profile (``quote.yaml`` next to it), loaded once per version."""
+        if p.quote_profile is None:
+            return None
+        key = (p.id, p.version)
+        with self._lock:
+            if key in self._profiles:
+                return self._profiles[key]
+        try:
+            prof = load_quote_profile(p.quote_profile)
+        except QuoteProfileError as exc:
+            raise ProductUnavailable(p.id, exc.issues, self.registry.root) from None
+        with self._lock:
+            self._profiles[key] = prof
+        return prof
 
     def list_prices(self, p: LoadedProduct) -> dict[str, Decimal]:
         """List prices of the product's SKUs today (SKUs without a list price are left out)."""
@@ -303,11 +332,70 @@ class Service:
         return cfg, done
 
 
+QUOTE_MEDIA = {
+    "json": "application/json",
+    "html": "text/html; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "txt": "text/plain; charset=utf-8",
+    "pdf": "application/pdf",
+}
+QuoteFormat = Literal["json", "html", "md", "txt", "pdf"]
+
+
+@functools.cache
+def pdf_available() -> bool:
+    """Whether WeasyPrint (the ``pdf`` extra) imports here (it also needs Pango)."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
+
+
+def quote_formats() -> list[str]:
+    """The formats the quote endpoint renders on this server."""
+    return ["json", "html", "md", "txt", *(["pdf"] if pdf_available() else [])]
+
+
+@functools.lru_cache(maxsize=256)
+def _known_locale(locale: str) -> bool:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+def _party(buyer: Any) -> Party | None:
+    if buyer is None:
+        return None
+    fields = ("street", "additional", "postcode", "city", "country_code")
+    address = {f: getattr(buyer, f) for f in fields if getattr(buyer, f) is not None}
+    return Party(
+        name=buyer.name,
+        id=buyer.id,
+        address=Address(**address) if address else None,
+        vat_id=buyer.vat_id,
+    )
+
+
 def _bom(lines: list[cpq.BomLine]) -> list[dict[str, str]]:
     return [
         {"sku": b.sku, "quantity": str(b.quantity), "source": b.source, "label": b.label}
         for b in lines
     ]
+
+
+def _conflict(done: cpq.Configuration) -> ProblemError:
+    return problem(
+        "configuration-conflict",
+        409,
+        "the selections cannot be completed to a valid configuration"
+        + (f": {done.conflict.text}" if done.conflict else ""),
+        conflict=done.conflict.to_dict() if done.conflict else None,
+    )
 
 
 def _schema(p: LoadedProduct) -> dict[str, Any]:
@@ -459,7 +547,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             }
             for p in service.registry.products()
         ]
-        return _json({"products": out})
+        return _json({"products": out, "quote_formats": quote_formats()})
 
     @app.get(f"{API}/products/{{product}}", response_model=ProductSchema, tags=["products"],
              responses=_errors(404, 500, 503))  # fmt: skip
@@ -570,13 +658,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             )
         cfg, done = service.completed(p, body)
         if not done.is_valid:
-            raise problem(
-                "configuration-conflict",
-                409,
-                "the selections cannot be completed to a valid configuration"
-                + (f": {done.conflict.text}" if done.conflict else ""),
-                conflict=done.conflict.to_dict() if done.conflict else None,
-            )
+            raise _conflict(done)
         bom = cfg.bill_of_materials(done)
         result = price(
             bom,
@@ -601,6 +683,95 @@ def create_app(settings: ServerSettings) -> FastAPI:
             return data
 
         return answer(run)
+
+    quote_content: dict[str, Any] = {
+        "text/html": {"schema": {"type": "string"}},
+        "text/markdown": {"schema": {"type": "string"}},
+        "text/plain": {"schema": {"type": "string"}},
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+    }
+
+    @app.post(
+        f"{API}/products/{{product}}/quote",
+        tags=["quotes"],
+        response_class=Response,
+        responses={
+            200: {
+                "model": Quote,
+                "description": "The quote: JSON (the saved form, Quote.to_json()) or the "
+                "rendered document, as an attachment for html, md, txt and pdf.",
+                "content": quote_content,
+            },
+            **_POST_ERRORS,
+            **_errors(409, 501),
+        },
+    )
+    def quote_route(
+        product: str,
+        body: QuoteRequest,
+        fmt: Annotated[QuoteFormat, Query(alias="format")] = "json",
+        locale: Annotated[
+            str | None,
+            Query(
+                pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$",
+                description="Locale of numbers, dates and texts, e.g. de_DE or en_US "
+                "(default: the customer's language from the quote profile).",
+            ),
+        ] = None,
+    ) -> Response:
+        """Complete and price the selections, and render the quote in a format."""
+
+        def run() -> Response:
+            if fmt == "pdf" and not pdf_available():
+                raise problem(
+                    "pdf-unavailable",
+                    501,
+                    'PDF quotes need the pdf extra on the server: pip install "cpqkit[pdf]"',
+                )
+            if locale is not None and not _known_locale(locale):
+                raise problem(
+                    "invalid-request",
+                    422,
+                    f"locale: unknown locale '{locale}' (use one such as de_DE or en_US)",
+                )
+            p = service.product(product)
+            if p.book is None:
+                raise problem(
+                    "no-price-book", 404, f"product '{p.id}' has no price book on this server"
+                )
+            _, done = service.completed(p, body)
+            if not done.is_valid:
+                raise _conflict(done)
+            issue = _dt.date.today()
+            quote = build_quote(
+                [QuoteItem(done, body.quantity)],
+                p.book,
+                number=body.number or "Q",
+                customer=body.customer,
+                on=issue,
+                pricing_date=body.date,
+                profile=service.profile(p),
+                language=locale,
+                buyer=_party(body.buyer),
+            )
+            if body.number is None:
+                cid = quote.items[0].configuration_id or "CFG-000000"
+                quote = quote.model_copy(update={"number": f"Q-{issue:%Y%m%d}-{cid[4:10]}"})
+            doc = render_quote(quote, fmt, locale=locale)
+            content = doc if isinstance(doc, bytes) else doc.encode()
+            headers = {}
+            if fmt != "json":
+                name = re.sub(r"[^A-Za-z0-9._-]", "_", quote.number)
+                headers["content-disposition"] = f'attachment; filename="{name}.{fmt}"'
+            return Response(content, media_type=QUOTE_MEDIA[fmt], headers=headers)
+
+        try:
+            return run()
+        except Exception as exc:
+            err = from_exception(exc)
+            if err is None:
+                raise
+            raise err from None
 
     # -- the page ---------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from cpq.configurator import OptionState, Provenance
 __all__ = [
     "AttributeOptionsOut",
     "AttributeSchema",
+    "BuyerIn",
     "CheckOrderRequest",
     "CheckRequest",
     "CompleteOut",
@@ -74,6 +75,12 @@ class _In(BaseModel):
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class _Open(BaseModel):
+    """An answer whose listed fields are guaranteed; the library may add more."""
+
+    model_config = ConfigDict(extra="allow")
 
 
 # -- requests ---------------------------------------------------------------------------------
@@ -149,12 +156,30 @@ class PriceRequest(CheckRequest):
     model_config = ConfigDict(extra="forbid", strict=False)
 
 
+Text = Annotated[StrictStr, Field(min_length=1, max_length=300, pattern=r"^[^\x00-\x1f]*$")]
+
+
+class BuyerIn(_In):
+    """The buyer printed on the quote (instead of the customer's address from the profile)."""
+
+    name: Text
+    id: Text | None = None
+    street: Text | None = None
+    additional: Text | None = None
+    postcode: Text | None = None
+    city: Text | None = None
+    country_code: Annotated[StrictStr, Field(pattern=r"^[A-Z]{2}$")] | None = None
+    vat_id: Text | None = None
+
+
 class QuoteRequest(PriceRequest):
     """What :class:`PriceRequest` takes, plus the quote's number and buyer."""
 
-    number: Id | None = Field(None, description="Quote number (default: one is made up).")
-    buyer: dict[StrictStr, StrictStr] | None = Field(
-        None, description="The buyer: name, street, city, postcode, country, vat_id..."
+    number: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")] | None = (
+        Field(None, description="Quote number (default: Q-<date>-<configuration id>).")
+    )
+    buyer: BuyerIn | None = Field(
+        None, description="The buyer (default: the customer's from the quote profile)."
     )
 
 
@@ -269,12 +294,6 @@ class ExplainOut(_Out):
     repairs: list[RepairOut]
 
 
-class _Open(BaseModel):
-    """An answer whose listed fields are guaranteed; the library may add more."""
-
-    model_config = ConfigDict(extra="allow")
-
-
 class OrderProblemOut(_Open):
     """Something wrong with an order (``code`` and ``lines`` in the current library)."""
 
@@ -307,9 +326,12 @@ class ProductSummary(_Out):
 
 
 class ProductsOut(_Out):
-    """Every product the server answers for."""
+    """Every product the server answers for, and the quote formats it can render."""
 
     products: list[ProductSummary]
+    quote_formats: list[Literal["json", "html", "md", "txt", "pdf"]] = Field(
+        description="Formats POST .../quote accepts on this server (pdf needs the pdf extra)."
+    )
 
 
 class ValueSchema(_Out):
@@ -357,7 +379,7 @@ class CustomersOut(_Out):
     currency: str
 
 
-class TraceStepOut(_Out):
+class TraceStepOut(_Open):
     """One step of a price trace (amounts as decimal strings)."""
 
     step: str
@@ -372,7 +394,7 @@ class TraceStepOut(_Out):
     location: str | None
 
 
-class PricedLineOut(_Out):
+class PricedLineOut(_Open):
     """One priced line (amounts as decimal strings)."""
 
     position: int
@@ -399,7 +421,7 @@ class PricedLineOut(_Out):
     trace: list[TraceStepOut]
 
 
-class VatTotalOut(_Out):
+class VatTotalOut(_Open):
     """Net basis and VAT of one VAT category."""
 
     category: str
@@ -410,7 +432,7 @@ class VatTotalOut(_Out):
     exemption_reason: str | None
 
 
-class ApprovalOut(_Out):
+class ApprovalOut(_Open):
     """An approval the priced quote needs."""
 
     rule: str
@@ -420,8 +442,11 @@ class ApprovalOut(_Out):
     value: str | None
 
 
-class PriceOut(_Out):
-    """``PriceResult.to_dict()`` plus the completed configuration and its bill of materials."""
+class PriceOut(_Open):
+    """``PriceResult.to_dict()`` plus the completed configuration and its bill of materials.
+
+    The pricing answers list the fields every version has; the library may add more.
+    """
 
     book: str
     currency: str

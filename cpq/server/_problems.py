@@ -27,6 +27,7 @@ from cpq.errors import (
     BackendUnavailableError,
     ConfigurationError,
     CurrencyMismatchError,
+    MissingExtraError,
     MissingPriceError,
     PricingError,
     PricingInputError,
@@ -152,6 +153,8 @@ def from_exception(exc: BaseException) -> ProblemError | None:
         return problem("pricing-input", 422, str(exc))
     if isinstance(exc, PricingError):
         return problem("pricing-failed", 422, str(exc))
+    if isinstance(exc, MissingExtraError):
+        return problem("pdf-unavailable", 501, str(exc))
     if isinstance(exc, QuoteError):
         return problem("quote-failed", 422, str(exc))
     return None
