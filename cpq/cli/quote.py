@@ -41,8 +41,8 @@ def _quantity(text: str, what: str) -> Decimal:
         q = Decimal(text)
     except InvalidOperation:
         raise _fail(f"{what} must be a number, not {text!r}") from None
-    if not q.is_finite() or q <= 0:
-        raise _fail(f"{what} must be a positive number, not {text!r}")
+    if not q.is_finite() or q <= 0 or q > 10**9:
+        raise _fail(f"{what} must be a positive number up to 1,000,000,000, not {text!r}")
     return q
 
 
@@ -169,7 +169,8 @@ def quote_command(
     """Configure, price and write a quote in one step.
 
     Incomplete choices are completed first (defaults, then the solver), and the quote says
-    which values were chosen for the buyer. Example:
+    which values were chosen for the buyer. Exit status: 0 written, 1 the choices cannot be
+    completed to a valid configuration, 2 bad input. Example:
 
         cpq quote rulesets/pump --set medium=sea_water --customer K-1001 -o quote.html
     """
@@ -179,6 +180,8 @@ def quote_command(
     from cpq.quote.render import render_quote
 
     kind = _format_of(fmt, output)
+    if output is not None and output.is_dir():
+        raise _fail(f"{output} is a folder; give a file name, e.g. {output / 'quote.html'}")
     if kind == "pdf" and output is None:
         raise _fail("PDF is binary: give an output file with -o quote.pdf")
     issue = _day(on, "--date") or date.today()
@@ -225,11 +228,14 @@ def quote_command(
         assert isinstance(doc, str)
         sys.stdout.write(doc if doc.endswith("\n") else doc + "\n")
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(doc, bytes):
-            output.write_bytes(doc)
-        else:
-            output.write_text(doc, encoding="utf-8")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(doc, bytes):
+                output.write_bytes(doc)
+            else:
+                output.write_text(doc, encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"cannot write {output}: {exc.strerror}") from None
     t = quote.totals
     note = f"; {chosen} value(s) completed for the buyer" if chosen else ""
     approval = "; needs approval" if quote.needs_approval else ""
@@ -257,10 +263,14 @@ def requote_command(
         Path | None,
         typer.Option("--output", "-o", help="Also write the re-priced quote (JSON) here."),
     ] = None,
+    time_limit: Annotated[
+        float, typer.Option(help="Seconds for checking each configuration.")
+    ] = 10.0,
 ) -> None:
     """Re-check a saved quote against the current rules and prices; the file is not changed.
 
-    Exit status: 0 unchanged, 1 something changed or is no longer valid, 2 bad input.
+    Exit status: 0 unchanged, 1 something changed or is no longer valid, 2 bad input. The
+    re-priced quote (``-o``) is the next revision of the same number.
     Example:
 
         cpq requote quote.json --ruleset rulesets/pump --prices rulesets/pump/prices.yaml
@@ -282,7 +292,7 @@ def requote_command(
     try:
         current = [load_ruleset(p) for p in rulesets]
         book = load_price_book(prices)
-        report = requote(saved, current, book, on=_day(on, "--date"))
+        report = requote(saved, current, book, on=_day(on, "--date"), time_limit=time_limit)
     except CPQError as exc:
         raise _fail(str(exc)) from None
     if as_json:
@@ -290,5 +300,9 @@ def requote_command(
     else:
         sys.stdout.write(str(report) + "\n")
     if output is not None and report.after_quote is not None:
-        output.write_text(report.after_quote.to_json(), encoding="utf-8")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(report.after_quote.to_json(), encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"cannot write {output}: {exc.strerror}") from None
     raise typer.Exit(1 if report.changed else 0)

@@ -64,6 +64,7 @@ __all__ = [
     "TraceStep",
     "VatTotal",
     "price",
+    "quote_approvals",
     "replay",
 ]
 
@@ -229,6 +230,8 @@ class PricedLine:
         vat_category: id of the VAT category; ``vat_code`` and ``vat_rate`` its code and rate.
         cost: the item's unit cost, when known.
         trace: every step from the base price to ``line_net``.
+        list_unit_net: the list price per price unit, when the SKU has a per-unit list price
+            (``None`` for tiered and block prices, which have no single unit price).
     """
 
     position: int
@@ -254,6 +257,7 @@ class PricedLine:
     vat_rate: Decimal
     cost: Decimal | None
     trace: tuple[TraceStep, ...]
+    list_unit_net: Decimal | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (Decimals as strings)."""
@@ -279,6 +283,7 @@ class PricedLine:
             "vat_category": self.vat_category,
             "vat_code": self.vat_code,
             "vat_rate": str(self.vat_rate),
+            "list_unit_net": _s(self.list_unit_net),
             "trace": [s.to_dict() for s in self.trace],
         }
 
@@ -630,18 +635,7 @@ def price(
     reqs = [
         _Req(r.sku, r.quantity * multiplier, r.label, r.source, r.manual) for r in _requests(items)
     ]
-    chain = _customer_chain(book, customer)
-    group_id = next((c.group for c in chain if c.group is not None), None)
-    ctx = _Ctx(
-        book=book,
-        on=on,
-        currency=cur,
-        chain=chain,
-        group=book.customer_groups.get(group_id) if group_id else None,
-        customer_ids=frozenset(c.id for c in chain),
-        mode=book.settings.rounding_mode,
-        minor=book.minor_units(cur),
-    )
+    ctx = _context(book, on, customer, cur)
     ctx.index_adjustments()
     if book.settings.tier_quantity == "sku":
         totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -662,6 +656,64 @@ def price(
             + "\n  ".join(missing)
         )
     return _finish(ctx, customer, multiplier, lines)
+
+
+def _context(book: PriceBook, on: date, customer: str | None, currency: str) -> _Ctx:
+    chain = _customer_chain(book, customer)
+    group_id = next((c.group for c in chain if c.group is not None), None)
+    return _Ctx(
+        book=book,
+        on=on,
+        currency=currency,
+        chain=chain,
+        group=book.customer_groups.get(group_id) if group_id else None,
+        customer_ids=frozenset(c.id for c in chain),
+        mode=book.settings.rounding_mode,
+        minor=book.minor_units(currency),
+    )
+
+
+QUOTE_METRICS = frozenset({"quote_discount_percent", "net_total"})
+"""Approval metrics that are about the whole quote rather than one line."""
+
+
+def quote_approvals(
+    book: PriceBook,
+    lines: Sequence[PricedLine],
+    *,
+    on: date,
+    customer: str | None = None,
+    currency: str | None = None,
+    header_discount: Decimal = ZERO,
+    header_charge: Decimal = ZERO,
+) -> tuple[Approval, ...]:
+    """The approvals a whole quote needs by its quote-level rules (``net_total``,
+    ``quote_discount_percent``), over the lines of several ``price()`` calls and the quote's
+    header discounts and charges.
+
+    Rules without a line filter see the whole quote: the net total is the lines' net minus the
+    header discounts plus the header charges; the discount is measured against the list prices
+    and includes the header discounts (not the charges). Rules with a filter see their lines.
+    Line-level rules (discount, margin, floor per line) are already in each ``PriceResult``.
+
+    Example:
+        >>> from cpq.pricing import parse_price_book
+        >>> book = parse_price_book('''
+        ... cpq_prices: "1"
+        ... price_book: {id: demo, currency: EUR}
+        ... vat: {default: standard, categories: {standard: {code: S, rate: 19}}}
+        ... price_lists: {list: {kind: list, prices: {S-100: 100.00}}}
+        ... approvals: [{id: big, metric: net_total, above: 500, level: 2, message: Large order}]
+        ... ''')
+        >>> day = date(2026, 1, 5)
+        >>> a, b = price([("S-100", 3)], book, on=day), price([("S-100", 3)], book, on=day)
+        >>> a.approvals, [x.rule for x in quote_approvals(book, a.lines + b.lines, on=day)]
+        ((), ['big'])
+    """
+    ctx = _context(book, on, customer, currency or book.currency)
+    return _approvals(
+        ctx, list(lines), ZERO, metrics=QUOTE_METRICS, header=(header_discount, header_charge)
+    )
 
 
 # -- base price -------------------------------------------------------------------------------
@@ -1416,7 +1468,7 @@ def _price_line(ctx: _Ctx, pos: int, req: _Req) -> PricedLine:
         )
     )
 
-    list_net = _list_net(ctx, finder, q, base)
+    list_net, list_unit = _list_net(ctx, finder, q, base)
     discount = ZERO
     if list_net is not None and list_net > ZERO:
         discount = quantize((list_net - line_net) / list_net * HUNDRED, 2, ctx.mode)
@@ -1447,22 +1499,28 @@ def _price_line(ctx: _Ctx, pos: int, req: _Req) -> PricedLine:
         vat_code=vat.code,
         vat_rate=vat.rate,
         cost=item.cost if item is not None else None,
+        list_unit_net=list_unit,
         trace=tuple(steps),
     )
 
 
-def _list_net(ctx: _Ctx, finder: _Finder, q: Decimal, base: _Base) -> Decimal | None:
-    """The line at the list price (the reference for discount percentages)."""
+def _list_net(
+    ctx: _Ctx, finder: _Finder, q: Decimal, base: _Base
+) -> tuple[Decimal | None, Decimal | None]:
+    """The line at the list price (the reference for discount percentages), and the list
+    price per price unit when the list prices per unit (not for tiered or block lines)."""
     if base.access == "list":
-        return quantize(_line_amount(base.running, q), ctx.minor, ctx.mode)
-    rec = finder.find("list")
-    if rec is None:
-        return None
-    try:
-        ref = _evaluate(ctx, finder, rec, "list", q)
-    except _LinePriceMissing:
-        return None
-    return quantize(_line_amount(ref.running, q), ctx.minor, ctx.mode)
+        running = base.running
+    else:
+        rec = finder.find("list")
+        if rec is None:
+            return None, None
+        try:
+            running = _evaluate(ctx, finder, rec, "list", q).running
+        except _LinePriceMissing:
+            return None, None
+    unit = running.value if running.basis == "unit" else None
+    return quantize(_line_amount(running, q), ctx.minor, ctx.mode), unit
 
 
 # -- totals and approvals --------------------------------------------------------------------
@@ -1511,12 +1569,23 @@ def _compare(rule: ApprovalRule, value: Decimal) -> bool:
     return False
 
 
-def _approvals(ctx: _Ctx, lines: list[PricedLine], net: Decimal) -> tuple[Approval, ...]:
+def _approvals(
+    ctx: _Ctx,
+    lines: list[PricedLine],
+    net: Decimal,
+    *,
+    metrics: frozenset[str] | None = None,
+    header: tuple[Decimal, Decimal] = (ZERO, ZERO),
+) -> tuple[Approval, ...]:
     book = ctx.book
     out: list[Approval] = []
+    discount, charge = header
     for rule in book.approvals:
         if rule.filter.currencies is not None and ctx.currency not in rule.filter.currencies:
             continue
+        if metrics is not None and rule.metric not in metrics:
+            continue
+        whole = rule.filter.is_empty
         chosen = [
             line
             for line in lines
@@ -1566,7 +1635,7 @@ def _approvals(ctx: _Ctx, lines: list[PricedLine], net: Decimal) -> tuple[Approv
                     )
         elif m == "quote_discount_percent":
             ref = sum((line.list_net or line.line_net for line in chosen), ZERO)
-            got = sum((line.line_net for line in chosen), ZERO)
+            got = sum((line.line_net for line in chosen), ZERO) - (discount if whole else ZERO)
             if ref > ZERO:
                 value = quantize((ref - got) / ref * HUNDRED, 2, ctx.mode)
                 if _compare(rule, value):
@@ -1588,6 +1657,8 @@ def _approvals(ctx: _Ctx, lines: list[PricedLine], net: Decimal) -> tuple[Approv
                     f"{{currencies: [{rule.currency}]}}"
                 )
             total = sum((line.line_net for line in chosen), ZERO)
+            if whole:
+                total = total - discount + charge
             if _compare(rule, total):
                 out.append(
                     Approval(

@@ -50,7 +50,7 @@ from cpq.bom import BomLine, bill_of_materials
 from cpq.configurator import Configuration
 from cpq.errors import ConfigurationError, QuoteError
 from cpq.pricing.book import PriceBook
-from cpq.pricing.engine import PricedLine, PriceResult, price
+from cpq.pricing.engine import QUOTE_METRICS, PricedLine, PriceResult, price, quote_approvals
 from cpq.pricing.money import quantize
 from cpq.quote.model import (
     Address,
@@ -71,6 +71,7 @@ from cpq.quote.model import (
 from cpq.quote.profile import (
     AddressSpec,
     ContactSpec,
+    CustomerProfile,
     DeliveryTermsSpec,
     HeaderAdjustment,
     PartySpec,
@@ -85,6 +86,7 @@ __all__ = ["QuoteItem", "build_quote", "configuration_id", "file_digest", "rules
 ItemKind = Literal["normal", "optional", "alternative"]
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
+_MAX_QUANTITY = 10**9
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,8 @@ def build_quote(
     adjustments: Sequence[HeaderAdjustment] = (),
     revision: int = 0,
     use_profile_adjustments: bool = True,
+    payment_terms: PaymentTermsSpec | None = None,
+    delivery_terms: DeliveryTermsSpec | None = None,
 ) -> Quote:
     """Price configurations and articles and assemble the quote.
 
@@ -182,16 +186,17 @@ def build_quote(
         language: locale of the quote's texts; default the customer's, else ``de_DE``.
         valid_until: end of the binding period; default ``on`` + the profile's validity days.
         buyer, seller: override the parties from the profile.
-        buyer_reference: the buyer's enquiry reference (BT-10).
+        buyer_reference: the buyer's enquiry (RFQ) reference.
         subject: the subject line; default the profile's.
         adjustments: extra quote-level discounts and charges, after the profile's.
         use_profile_adjustments: apply the profile's and the customer's discounts and charges
             (``False`` when ``adjustments`` already holds them, as when re-checking a quote).
         revision: 0 for a first issue, n for "Rev. n".
+        payment_terms, delivery_terms: override the customer's and the profile's terms.
 
     Raises:
         QuoteError: an invalid configuration, an unknown VAT category in an adjustment, an
-            empty quote.
+            empty quote, discounts larger than the net, amounts out of range.
         cpq.errors.PricingError: a price is missing, the customer is unknown, ...
 
     Example: see the module docs.
@@ -201,29 +206,70 @@ def build_quote(
     entries = _entries(items)
     if not entries:
         raise QuoteError("a quote needs at least one position")
-    cust_profile = profile.customers.get(customer) if profile and customer else None
+    cust_profile = _customer_profile(book, profile, customer)
     lang = language or (cust_profile.language if cust_profile else None) or "de_DE"
     minor = book.minor_units(book.currency)
     mode = book.settings.rounding_mode
+    try:
+        return _build(
+            entries, book, number=number, customer=customer, issue=issue, pdate=pdate,
+            profile=profile, cust_profile=cust_profile, lang=lang, minor=minor, mode=mode,
+            valid_until=valid_until, buyer=buyer, seller=seller,
+            buyer_reference=buyer_reference, subject=subject, adjustments=adjustments,
+            revision=revision, use_profile_adjustments=use_profile_adjustments,
+            payment_terms=payment_terms, delivery_terms=delivery_terms,
+        )  # fmt: skip
+    except (ArithmeticError, OverflowError) as exc:
+        raise QuoteError(f"the quote's amounts or dates are out of range ({exc!r})") from None
 
+
+def _build(
+    entries: list[_Entry],
+    book: PriceBook,
+    *,
+    number: str,
+    customer: str | None,
+    issue: date,
+    pdate: date,
+    profile: QuoteProfile | None,
+    cust_profile: CustomerProfile | None,
+    lang: str,
+    minor: int,
+    mode: Any,
+    valid_until: date | None,
+    buyer: Party | None,
+    seller: Party | None,
+    buyer_reference: str | None,
+    subject: str | None,
+    adjustments: Sequence[HeaderAdjustment],
+    revision: int,
+    use_profile_adjustments: bool,
+    payment_terms: PaymentTermsSpec | None,
+    delivery_terms: DeliveryTermsSpec | None,
+) -> Quote:
     positions: list[Position] = []
     traces: list[ItemTrace] = []
     approvals: list[Approval] = []
+    counted_lines: list[PricedLine] = []
     for n, entry in enumerate(entries, start=1):
         pos, trace, result = _price_entry(n, entry, book, customer, pdate)
         positions.append(pos)
         traces.append(trace)
-        for a in result.approvals:
-            where = f"{n}.{a.position}" if a.position is not None and trace.product else str(n)
-            approvals.append(Approval(rule=a.rule, level=a.level, message=a.message, position=where))
+        if entry.kind == "normal":
+            counted_lines.extend(result.lines)
+            approvals.extend(_line_approvals(book, result, n, trace.product is not None))
 
     # Quote-level figures over the leaf positions that count.
     basis: dict[tuple[str, Decimal], Decimal] = defaultdict(lambda: _ZERO)
     line_total = _ZERO
     optional_total = _ZERO
+    alternative_total = _ZERO
     for top in positions:
-        if not top.in_total:
+        if top.kind == "optional":
             optional_total += top.line_net
+        elif top.kind == "alternative":
+            alternative_total += top.line_net
+        if not top.in_total:
             continue
         for leaf in _leaves(top):
             key = (leaf.vat_category or "", leaf.vat_rate or _ZERO)
@@ -237,12 +283,21 @@ def build_quote(
             *(profile.adjustments if profile else ()),
             *(cust_profile.adjustments if cust_profile else ()),
         ]
-    allowances = _header_adjustments(
-        all_adjustments, basis, line_total, book, lang, minor, mode, _customer_vat(book, customer)
-    )
+    allowances: list[AllowanceCharge] = []
+    if counted_lines:  # no freight on a quote of optional positions only
+        allowances = _header_adjustments(
+            all_adjustments, basis, line_total, book, lang, minor, mode,
+            _customer_vat(book, customer),
+        )  # fmt: skip
     for ac in allowances:
         key = (ac.vat_category, ac.vat_rate)
         basis[key] = basis.get(key, _ZERO) + (ac.amount if ac.charge else -ac.amount)
+    for (code, rate), amount in basis.items():
+        if amount < 0:
+            raise QuoteError(
+                f"the quote-level discounts are larger than the net of VAT category {code} "
+                f"{rate} % (it would be {amount}); lower the discount or leave it out"
+            )
 
     breakdown: list[VatBreakdown] = []
     for (code, rate), amount in sorted(basis.items(), key=lambda kv: (-kv[0][1], kv[0][0])):
@@ -270,13 +325,23 @@ def build_quote(
         tax_inclusive=net + tax,
         payable=net + tax,
         optional_total=optional_total,
+        alternative_total=alternative_total,
     )
+    for a in quote_approvals(
+        book, counted_lines, on=pdate, customer=customer,
+        header_discount=allowance_total, header_charge=charge_total,
+    ):  # fmt: skip
+        approvals.append(Approval(rule=a.rule, level=a.level, message=a.message))
 
-    pay_spec = (cust_profile.payment_terms if cust_profile else None) or (
-        profile.payment_terms if profile else None
+    pay_spec = (
+        payment_terms
+        or (cust_profile.payment_terms if cust_profile else None)
+        or (profile.payment_terms if profile else None)
     )
-    delivery_spec = (cust_profile.delivery_terms if cust_profile else None) or (
-        profile.delivery_terms if profile else None
+    delivery_spec = (
+        delivery_terms
+        or (cust_profile.delivery_terms if cust_profile else None)
+        or (profile.delivery_terms if profile else None)
     )
     lead = max(
         (p.lead_time_days for p in _all(positions) if p.lead_time_days is not None and p.in_total),
@@ -286,8 +351,7 @@ def build_quote(
         number=number,
         revision=revision,
         issue_date=issue,
-        valid_until=valid_until
-        or issue + timedelta(days=profile.validity_days if profile else 30),
+        valid_until=valid_until or issue + timedelta(days=profile.validity_days if profile else 30),
         currency=book.currency,
         language=lang,
         seller=seller or _seller(profile),
@@ -303,7 +367,9 @@ def build_quote(
         totals=totals,
         payment_terms=_payment(pay_spec, totals.tax_inclusive, lang, minor, mode),
         delivery_terms=_delivery(delivery_spec, lead, issue, lang),
-        terms=tuple(t for t in (pick_text(x, lang) for x in (profile.terms if profile else ())) if t),
+        terms=tuple(
+            t for t in (pick_text(x, lang) for x in (profile.terms if profile else ())) if t
+        ),
         approvals=tuple(approvals),
         price_book=book.id,
         price_book_digest=file_digest([book.file]),
@@ -311,6 +377,49 @@ def build_quote(
         customer=customer,
         items=tuple(traces),
     )
+
+
+def _line_approvals(
+    book: PriceBook, result: PriceResult, n: int, configured: bool
+) -> list[Approval]:
+    """The line-level approvals of one priced position (quote-level ones are evaluated on the
+    whole quote, see :func:`cpq.pricing.engine.quote_approvals`)."""
+    metric = {r.id: r.metric for r in book.approvals}
+    out = []
+    for a in result.approvals:
+        if metric.get(a.rule) in QUOTE_METRICS:
+            continue
+        where = f"{n}.{a.position}" if a.position is not None and configured else str(n)
+        out.append(Approval(rule=a.rule, level=a.level, message=a.message, position=where))
+    return out
+
+
+def _customer_profile(
+    book: PriceBook, profile: QuoteProfile | None, customer: str | None
+) -> CustomerProfile | None:
+    """The customer's profile entry, completed from its parents' (by the price book's
+    ``parent`` chain): a site of a company inherits the company's terms and VAT id."""
+    if profile is None or customer is None:
+        return None
+    chain: list[CustomerProfile] = []
+    seen: set[str] = set()
+    cid: str | None = customer
+    while cid is not None and cid not in seen:
+        seen.add(cid)
+        if cid in profile.customers:
+            chain.append(profile.customers[cid])
+        known = book.customers.get(cid)
+        cid = known.parent if known is not None else None
+    if not chain:
+        return None
+    merged: dict[str, Any] = {}
+    for name in CustomerProfile.model_fields:
+        for entry in chain:
+            value = getattr(entry, name)
+            if value is not None and value != []:
+                merged[name] = value
+                break
+    return CustomerProfile(**merged)
 
 
 # ------------------------------------------------------------------------------------------
@@ -341,8 +450,16 @@ def _entries(
                 f"a quote is built from configurations and QuoteItems, not {type(item).__name__}"
             )
         qty = item.quantity
-        if isinstance(qty, float) or not isinstance(qty, int | Decimal) or qty <= 0:
-            raise QuoteError(f"a quoted quantity must be a positive int or Decimal; found {qty!r}")
+        if (
+            isinstance(qty, float | bool)
+            or not isinstance(qty, int | Decimal)
+            or (isinstance(qty, Decimal) and not qty.is_finite())
+            or not 0 < qty <= _MAX_QUANTITY
+        ):
+            raise QuoteError(
+                f"a quoted quantity must be a positive int or Decimal up to {_MAX_QUANTITY:,}; "
+                f"found {qty!r}"
+            )
         if isinstance(item.what, Configuration):
             cfg = item.what
             rs = item.ruleset or cfg.ruleset
@@ -370,14 +487,15 @@ def _kind(entry: _Entry, priced: bool) -> PositionKind:
 
 
 def _line_position(
-    pid: str, line: PricedLine, bom: BomLine | None, book: PriceBook, kind: PositionKind, in_total: bool
+    pid: str,
+    line: PricedLine,
+    bom: BomLine | None,
+    book: PriceBook,
+    kind: PositionKind,
+    in_total: bool,
 ) -> Position:
     item = book.items.get(line.sku)
-    list_price = None
-    if line.list_net is not None and line.quantity:
-        list_price = quantize(
-            line.list_net * line.price_unit / line.quantity, book.settings.price_precision
-        )
+    list_price = line.list_unit_net
     return Position(
         id=pid,
         kind=kind,
@@ -411,6 +529,7 @@ def _price_entry(
             pos = pos.model_copy(update={"name": entry.name})
         trace = ItemTrace(
             position=str(n),
+            name=entry.name,
             quantity=entry.quantity,
             kind="item" if entry.kind == "normal" else entry.kind,
             values={"sku": entry.sku},
@@ -460,6 +579,7 @@ def _price_entry(
     trace = ItemTrace(
         position=str(n),
         product=rs.id,
+        name=entry.name,
         ruleset_digest=ruleset_digest(rs),
         configuration_id=configuration_id(rs.id, values),
         choices={a: v for a, v in values.items() if cfg.provenance.get(a) == "user"},
@@ -495,7 +615,7 @@ def _features(rs: Ruleset, cfg: Configuration) -> tuple[Feature, ...]:
             text = ", ".join(attr.values[x].label or x for x in attr.values if x in v)
         else:
             val = attr.values.get(str(v))
-            text = (val.label if val and val.label else str(v))
+            text = val.label if val and val.label else str(v)
         out.append(Feature(name=attr.label or attr.name, value=text, attribute=attr.name))
     return tuple(out)
 
@@ -520,17 +640,9 @@ def _all(positions: Iterable[Position]) -> Iterable[Position]:
 
 
 def _customer_vat(book: PriceBook, customer: str | None) -> str | None:
-    """The VAT category the book sets for the customer (or its parents), e.g. ``export``."""
-    seen: set[str] = set()
-    while customer is not None and customer not in seen:
-        seen.add(customer)
-        c = book.customers.get(customer)
-        if c is None:
-            return None
-        if c.vat is not None:
-            return c.vat
-        customer = c.parent
-    return None
+    """The VAT category the book sets for the customer (e.g. ``export``), as the lines get it."""
+    known = book.customers.get(customer) if customer else None
+    return known.vat if known is not None else None
 
 
 def _category_ids(book: PriceBook) -> dict[tuple[str, Decimal], Any]:
@@ -563,7 +675,9 @@ def _header_adjustments(
                     f"price book '{book.id}' does not have (it has: "
                     f"{', '.join(sorted(book.vat_categories))})"
                 )
-            targets = {(vc.code, vc.rate): cats.get((vc.code, vc.rate), line_total)}
+            key = (vc.code, vc.rate)
+            # a percentage applies to the net of its category; a fixed amount is booked there
+            targets = {key: cats.get(key, _ZERO if spec.percent is not None else line_total)}
         else:
             targets = dict(cats)
             if not targets:

@@ -118,7 +118,9 @@ class Party(BaseModel):
     contact: Contact | None = None
     vat_id: str | None = Field(None, description="BT-31/BT-48 VAT identifier (USt-IdNr.).")
     tax_number: str | None = Field(None, description="BT-32 tax registration (Steuernummer).")
-    registration: str | None = Field(None, description="Register court and number (HRB ...).")
+    registration: str | None = Field(
+        None, description="BT-30 legal registration: register court and number (HRB ...)."
+    )
     managing_directors: tuple[str, ...] = ()
     bank: str | None = Field(None, description="Bank account line for the letter footer.")
     website: str | None = None
@@ -144,7 +146,7 @@ class Position(BaseModel):
 
     model_config = _FROZEN
 
-    id: str = Field(description="Hierarchical position number: '1', '1.1', '1.2', '2'.")
+    id: str = Field(description="BT-126 position number, hierarchical: '1', '1.1', '2'.")
     kind: PositionKind
     sku: str | None = Field(None, description="BT-155 seller's item identifier.")
     name: str = Field(description="BT-153 item name.")
@@ -224,10 +226,13 @@ class Totals(BaseModel):
     optional_total: Decimal = Field(
         Decimal(0), description="Net of the optional positions (not in the totals)."
     )
+    alternative_total: Decimal = Field(
+        Decimal(0), description="Net of the alternative positions (not in the totals)."
+    )
 
 
 class PaymentTerms(BaseModel):
-    """Payment terms with an optional cash discount (Skonto)."""
+    """Payment terms with an optional cash discount (Skonto); EN 16931 BT-20 as text."""
 
     model_config = _FROZEN
 
@@ -275,6 +280,7 @@ class ItemTrace(BaseModel):
 
     position: str
     product: str | None = Field(None, description="Ruleset product id; None for a plain article.")
+    name: str | None = Field(None, description="The position's own name, if one was given.")
     ruleset_digest: str | None = Field(None, description="sha256 of the ruleset's files.")
     configuration_id: str | None = Field(
         None, description="Short digest of product and values, printed to re-open the quote."
@@ -311,7 +317,9 @@ class Quote(BaseModel):
     language: str = Field("de_DE", description="Locale the quote is written for.")
     seller: Party
     buyer: Party
-    buyer_reference: str | None = Field(None, description="BT-10 buyer's enquiry reference.")
+    buyer_reference: str | None = Field(
+        None, description="The buyer's enquiry (RFQ) reference (no EN 16931 term for quotes)."
+    )
     subject: str | None = None
     intro: str | None = None
     closing: str | None = None

@@ -106,10 +106,21 @@ class PaymentTermsSpec(BaseModel):
 
     model_config = _CONFIG
 
-    due_days: int = Field(30, ge=0)
+    due_days: int = Field(30, ge=0, le=3660)
     cash_discount_percent: Percent | None = Field(None, le=100)
     cash_discount_days: int | None = Field(None, ge=0)
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _skonto_before_due(self) -> PaymentTermsSpec:
+        if (self.cash_discount_percent is None) != (self.cash_discount_days is None):
+            raise ValueError("give cash_discount_percent and cash_discount_days together")
+        if self.cash_discount_days is not None and self.cash_discount_days > self.due_days:
+            raise ValueError(
+                f"the cash discount period ({self.cash_discount_days} days) ends after the "
+                f"payment is due ({self.due_days} days)"
+            )
+        return self
 
 
 class DeliveryTermsSpec(BaseModel):
@@ -174,7 +185,9 @@ class QuoteProfile(BaseModel):
 
     cpq_quote: Literal["1"]
     seller: PartySpec
-    validity_days: int = Field(30, ge=0, description="Binding period in calendar days.")
+    validity_days: int = Field(
+        30, ge=0, le=3660, description="Binding period in calendar days (at most ten years)."
+    )
     payment_terms: PaymentTermsSpec | None = None
     delivery_terms: DeliveryTermsSpec | None = None
     subject: Text | None = None

@@ -31,23 +31,24 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, cast, get_args
 
-from cpq.configurator import Configuration, Configurator
+from cpq.configurator import Configuration, Configurator, Provenance
 from cpq.errors import CPQError, QuoteError
 from cpq.pricing.book import PriceBook
 from cpq.quote.build import QuoteItem, build_quote, file_digest, ruleset_digest
 from cpq.quote.model import ItemTrace, Position, Quote, Totals
+from cpq.quote.profile import DeliveryTermsSpec, PaymentTermsSpec
 from cpq.ruleset.model import Ruleset
 
 __all__ = ["ItemReport", "LineChange", "RequoteReport", "requote"]
 
 _ZERO = Decimal(0)
 
-ChangeKind = Literal["added", "removed", "quantity", "price"]
+ChangeKind = Literal["added", "removed", "quantity", "price", "vat"]
 ItemStatus = Literal["unchanged", "changed", "invalid", "unknown-product"]
 
 
@@ -65,6 +66,8 @@ class LineChange:
     unit_price_after: Decimal | None
     net_before: Decimal
     net_after: Decimal
+    vat_before: str | None = None
+    vat_after: str | None = None
 
     @property
     def delta(self) -> Decimal:
@@ -86,6 +89,8 @@ class LineChange:
             "net_before": str(self.net_before),
             "net_after": str(self.net_after),
             "delta": str(self.delta),
+            "vat_before": self.vat_before,
+            "vat_after": self.vat_after,
         }
 
     def __str__(self) -> str:
@@ -94,6 +99,7 @@ class LineChange:
             "removed": "line no longer in the bill of materials",
             "quantity": f"quantity {self.quantity_before} -> {self.quantity_after}",
             "price": f"unit price {self.unit_price_before} -> {self.unit_price_after}",
+            "vat": f"VAT {self.vat_before} -> {self.vat_after}",
         }[self.change]
         sign = "+" if self.delta > 0 else ""
         return f"{self.position} {self.sku or ''} {self.name}: {what} ({sign}{self.delta})"
@@ -152,33 +158,40 @@ class RequoteReport:
 
     @property
     def changed(self) -> bool:
-        """Something differs: validity, a line, or a total."""
+        """Something differs: validity, a line, a total, or the delivery date."""
         return (
             not self.valid
             or any(i.status != "unchanged" for i in self.items)
             or self.after != self.before
+            or bool(self.messages)
         )
 
     def summary(self) -> str:
         """One line: unchanged, or how many positions changed and the new gross total."""
         if not self.changed:
             return f"{self.number}: unchanged (rules and prices as quoted)"
+        if not self.items:
+            return f"{self.number}: nothing to re-check"
         if not self.valid:
             bad = [i.position for i in self.items if i.status in ("invalid", "unknown-product")]
             return f"{self.number}: no longer valid (position {', '.join(bad)})"
-        assert self.after is not None
-        delta = self.after.tax_inclusive - self.before.tax_inclusive
+        after = self.after or self.before
+        delta = after.tax_inclusive - self.before.tax_inclusive
         sign = "+" if delta > 0 else ""
         n = sum(1 for i in self.items if i.status != "unchanged")
         return (
             f"{self.number}: {n} position(s) changed; gross {self.before.tax_inclusive} -> "
-            f"{self.after.tax_inclusive} ({sign}{delta})"
+            f"{after.tax_inclusive} ({sign}{delta})"
         )
 
     def __str__(self) -> str:
         out = [self.summary()]
         if self.price_book_changed:
             out.append("  the price book changed since the quote was made")
+        changed_rules = [i.product for i in self.items if i.ruleset_changed and i.product]
+        if changed_rules:
+            out.append("  the rules changed since the quote was made: " + ", ".join(changed_rules))
+        out.extend(f"  {m}" for m in self.messages)
         for item in self.items:
             if item.status == "unchanged":
                 continue
@@ -202,6 +215,8 @@ class RequoteReport:
             "valid": self.valid,
             "summary": self.summary(),
             "price_book_changed": self.price_book_changed,
+            "rules_changed": [i.product for i in self.items if i.ruleset_changed],
+            "messages": list(self.messages),
             "pricing_date": self.pricing_date.isoformat() if self.pricing_date else None,
             "items": [i.to_dict() for i in self.items],
             "before": self.before.model_dump(mode="json"),
@@ -231,6 +246,8 @@ def requote(
     """
     by_id = _by_product(rulesets)
     pricing_date = on or quote.pricing_date or quote.issue_date
+    if not quote.items:
+        raise QuoteError(f"the saved quote {quote.display_number} has no positions to re-check")
     items: list[QuoteItem | None] = []
     reports: dict[str, ItemReport] = {}
     for trace in quote.items:
@@ -257,21 +274,27 @@ def requote(
             number=quote.number,
             revision=quote.revision,
             customer=quote.customer,
-            on=quote.issue_date,
+            on=quote.issue_date if on is None else on,
             pricing_date=pricing_date,
             language=quote.language,
-            valid_until=quote.valid_until,
+            valid_until=quote.valid_until
+            if on is None
+            else on + (quote.valid_until - quote.issue_date),
             seller=quote.seller,
             buyer=quote.buyer,
             buyer_reference=quote.buyer_reference,
             subject=quote.subject,
             adjustments=quote.adjustments,
             use_profile_adjustments=False,
+            payment_terms=_payment_spec(quote),
+            delivery_terms=_delivery_spec(quote),
         )
     except CPQError as exc:
         msg = f"cannot be re-priced: {exc}"
         out = tuple(
-            ItemReport(t.position, t.product, "invalid", (msg,), ruleset_changed=_rs_changed(t, by_id))
+            ItemReport(
+                t.position, t.product, "invalid", (msg,), ruleset_changed=_rs_changed(t, by_id)
+            )
             for t in quote.items
         )
         return RequoteReport(
@@ -282,20 +305,30 @@ def requote(
             "intro": quote.intro,
             "closing": quote.closing,
             "terms": quote.terms,
-            "payment_terms": _payment_after(quote, after),
-            "delivery_terms": _delivery_after(quote, after),
+            "payment_terms": _keep_note(quote.payment_terms, after.payment_terms),
+            "delivery_terms": _keep_note(quote.delivery_terms, after.delivery_terms),
         }
     )
+    messages: list[str] = []
+    old_d, new_d = quote.delivery_terms, after.delivery_terms
+    old_date = old_d.earliest_delivery if old_d else None
+    new_date = new_d.earliest_delivery if new_d else None
+    if old_date != new_date:
+        messages.append(f"earliest delivery {old_date} -> {new_date} (lead times changed)")
     out_items = []
     for old, new, trace in zip(quote.positions, after.positions, quote.items, strict=True):
         changes = tuple(_diff(old, new))
         status: ItemStatus = "changed" if changes else "unchanged"
         out_items.append(
             ItemReport(
-                old.id, trace.product, status, lines=changes, ruleset_changed=_rs_changed(trace, by_id)
+                old.id,
+                trace.product,
+                status,
+                lines=changes,
+                ruleset_changed=_rs_changed(trace, by_id),
             )
         )
-    return RequoteReport(
+    result = RequoteReport(
         quote.display_number,
         tuple(out_items),
         quote.totals,
@@ -303,7 +336,13 @@ def requote(
         after,
         book_changed,
         pricing_date,
+        tuple(messages),
     )
+    if result.changed:  # a changed quote is a new revision of the same number
+        result = replace(
+            result, after_quote=after.model_copy(update={"revision": quote.revision + 1})
+        )
+    return result
 
 
 def _by_product(
@@ -318,8 +357,10 @@ def _by_product(
 
 def _rs_changed(trace: ItemTrace, by_id: Mapping[str, Ruleset]) -> bool:
     rs = by_id.get(trace.product) if trace.product else None
-    return rs is not None and trace.ruleset_digest is not None and (
-        trace.ruleset_digest != ruleset_digest(rs)
+    return (
+        rs is not None
+        and trace.ruleset_digest is not None
+        and (trace.ruleset_digest != ruleset_digest(rs))
     )
 
 
@@ -327,12 +368,16 @@ def _revalidate(
     trace: ItemTrace, by_id: Mapping[str, Ruleset], time_limit: float
 ) -> tuple[QuoteItem | None, ItemReport | None]:
     kind = "normal" if trace.kind in ("product", "item") else trace.kind
-    assert kind in ("normal", "optional", "alternative")
+    if kind not in ("normal", "optional", "alternative"):
+        raise QuoteError(
+            f"position {trace.position} of the saved quote has kind '{trace.kind}', which "
+            "cannot be re-priced"
+        )
     if trace.product is None:
         sku = trace.values.get("sku")
         if not isinstance(sku, str):
             raise QuoteError(f"position {trace.position} of the saved quote has no SKU")
-        return QuoteItem(sku, trace.quantity, kind), None
+        return QuoteItem(sku, trace.quantity, kind, name=trace.name), None
     rs = by_id.get(trace.product)
     if rs is None:
         return None, ItemReport(
@@ -369,15 +414,28 @@ def _revalidate(
             tuple(problems),
             ruleset_changed=_rs_changed(trace, by_id),
         )
-    return QuoteItem(cfg, trace.quantity, kind, ruleset=rs), None
+    provenance: dict[str, Provenance] = dict(cfg.provenance)
+    for a, p in trace.provenance.items():
+        if a in provenance and p in get_args(Provenance):
+            provenance[a] = cast(Provenance, p)
+    cfg = replace(cfg, provenance=provenance)
+    return QuoteItem(cfg, trace.quantity, kind, name=trace.name, ruleset=rs), None
+
+
+def _keyed(p: Position) -> dict[tuple[str | None, str | None, int], Position]:
+    """Sub-positions by (SKU, source, n-th occurrence): two values of a multi attribute may
+    share a SKU, and each line must be compared with its own counterpart."""
+    out: dict[tuple[str | None, str | None, int], Position] = {}
+    seen: dict[tuple[str | None, str | None], int] = {}
+    for c in p.children or (p,):
+        k = (c.sku, c.source)
+        seen[k] = seen.get(k, 0) + 1
+        out[(*k, seen[k])] = c
+    return out
 
 
 def _diff(old: Position, new: Position) -> list[LineChange]:
-    def key(p: Position) -> tuple[str | None, str | None]:
-        return (p.sku, p.source)
-
-    olds = {key(c): c for c in (old.children or (old,))}
-    news = {key(c): c for c in (new.children or (new,))}
+    olds, news = _keyed(old), _keyed(new)
     out: list[LineChange] = []
     for k, n in news.items():
         o = olds.get(k)
@@ -387,6 +445,8 @@ def _diff(old: Position, new: Position) -> list[LineChange]:
             out.append(_change(o.id, n, "quantity", o, n))
         elif o.unit_price != n.unit_price or o.line_net != n.line_net:
             out.append(_change(o.id, n, "price", o, n))
+        elif (o.vat_category, o.vat_rate) != (n.vat_category, n.vat_rate):
+            out.append(_change(o.id, n, "vat", o, n))
     for k, o in olds.items():
         if k not in news:
             out.append(_change(o.id, o, "removed", o, None))
@@ -397,6 +457,8 @@ def _change(
     pid: str, p: Position, kind: ChangeKind, old: Position | None, new: Position | None
 ) -> LineChange:
     return LineChange(
+        vat_before=_vat(old),
+        vat_after=_vat(new),
         position=pid,
         sku=p.sku,
         name=p.name,
@@ -410,28 +472,35 @@ def _change(
     )
 
 
-def _payment_after(quote: Quote, after: Quote) -> Any:
-    terms = quote.payment_terms
-    if terms is None or terms.cash_discount_percent is None or terms.cash_discount_amount is None:
-        return terms
-    if quote.totals.tax_inclusive == after.totals.tax_inclusive:
-        return terms
-    from cpq.pricing.money import currency_minor_units, quantize
-
-    minor = currency_minor_units(after.currency)
-    amount = quantize(after.totals.tax_inclusive * terms.cash_discount_percent / 100, minor)
-    return terms.model_copy(update={"cash_discount_amount": amount})
-
-
-def _delivery_after(quote: Quote, after: Quote) -> Any:
-    old, new = quote.delivery_terms, after.delivery_terms
-    if old is None:
-        return new
-    if new is None:
-        return old
-    return old.model_copy(
-        update={"lead_time_days": new.lead_time_days, "earliest_delivery": new.earliest_delivery}
+def _payment_spec(quote: Quote) -> PaymentTermsSpec | None:
+    t = quote.payment_terms
+    if t is None:
+        return None
+    return PaymentTermsSpec(
+        due_days=t.due_days,
+        cash_discount_percent=t.cash_discount_percent,
+        cash_discount_days=t.cash_discount_days,
     )
+
+
+def _delivery_spec(quote: Quote) -> DeliveryTermsSpec | None:
+    t = quote.delivery_terms
+    if t is None or t.incoterms is None or t.place is None:
+        return None
+    return DeliveryTermsSpec.model_validate({"incoterms": t.incoterms, "place": t.place})
+
+
+def _keep_note(old: Any, new: Any) -> Any:
+    """The saved terms' note text with the new figures."""
+    if old is None or new is None:
+        return new
+    return new.model_copy(update={"note": old.note})
+
+
+def _vat(p: Position | None) -> str | None:
+    if p is None or p.vat_category is None:
+        return None
+    return f"{p.vat_category} {p.vat_rate} %"
 
 
 def _s(value: Decimal | None) -> str | None:

@@ -18,7 +18,15 @@ def check_totals(q: Quote) -> None:
     """The invariants every quote keeps (also used by the property tests)."""
     counted = [p for p in leaves(q) if p.in_total]
     assert q.totals.line_net_total == sum((p.line_net for p in counted), D(0))
-    assert q.totals.optional_total == sum((p.line_net for p in q.positions if not p.in_total), D(0))
+    assert q.totals.optional_total == sum(
+        (p.line_net for p in q.positions if p.kind == "optional"), D(0)
+    )
+    assert q.totals.alternative_total == sum(
+        (p.line_net for p in q.positions if p.kind == "alternative"), D(0)
+    )
+    assert all(p.in_total == (p.kind not in ("optional", "alternative")) for p in q.positions)
+    for b in q.vat_breakdown:
+        assert b.taxable_amount >= 0
     for top in q.positions:
         if top.children:
             assert top.line_net == sum((c.line_net for c in top.children), D(0))

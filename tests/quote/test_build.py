@@ -231,3 +231,85 @@ def test_allowance_charge_model_is_frozen() -> None:
     a = AllowanceCharge(charge=True, reason="x", amount=D(1), vat_category="S", vat_rate=D(19))
     with pytest.raises(Exception, match="frozen"):
         a.amount = D(2)  # type: ignore[misc]
+
+
+def test_percent_discount_in_a_category_and_discounts_above_the_net() -> None:
+    book = parse_price_book(TWO_RATES)
+    only19 = [QuoteItem("PUMP", 1)]
+    absent = HeaderAdjustment(kind="discount", reason="x", percent=D(10), vat="reduced")
+    q = build_quote(only19, book, number="Q", on=ON, adjustments=[absent])
+    assert q.allowances_charges == ()  # 10 % of nothing at 7 %
+    assert [(b.rate, b.tax_amount) for b in q.vat_breakdown] == [(D(19), D("190.00"))]
+    present = HeaderAdjustment(kind="discount", reason="x", percent=D(10), vat="reduced")
+    both = build_quote(
+        [QuoteItem("PUMP", 1), QuoteItem("BOOK", 3)], book, number="Q", on=ON,
+        adjustments=[present],
+    )  # fmt: skip
+    assert [(a.vat_rate, a.amount) for a in both.allowances_charges] == [(D(7), D("10.00"))]
+    check_totals(both)
+    too_much = HeaderAdjustment(kind="discount", reason="x", amount=D("1500.00"))
+    with pytest.raises(QuoteError, match="larger than the net"):
+        build_quote(only19, book, number="Q", on=ON, adjustments=[too_much])
+    # no freight on a quote with nothing in the totals
+    freight = HeaderAdjustment(kind="charge", reason="Freight", amount=D("50.00"))
+    optional_only = build_quote(
+        [QuoteItem("PUMP", 1, kind="optional")], book, number="Q", on=ON, adjustments=[freight]
+    )
+    assert optional_only.allowances_charges == () and optional_only.totals.payable == 0
+
+
+def test_list_price_per_unit_from_the_engine() -> None:
+    book = parse_price_book(
+        TWO_RATES.replace(
+            "price_lists:",
+            "price_lists:\n  per100: {kind: list, prices: {BOLT: {price: 12.5555, price_unit: 100}}}",
+        ).replace("items:", "rounding: {price_precision: 4}\nitems:")
+    )
+    for qty in (D("0.5"), D(250)):
+        (p,) = build_quote(QuoteItem("BOLT", qty), book, number="Q", on=ON).positions
+        assert (p.unit_price, p.price_unit, p.list_price) == (D("12.5555"), 100, D("12.5555"))
+        assert p.discount_percent == 0
+
+
+def test_approvals_on_the_whole_quote(pump, book) -> None:  # type: ignore[no-untyped-def]
+    cfg = cpq.Configurator(pump).select("flow_m3h", 300).complete()
+    one = build_quote(QuoteItem(cfg, 1), book, number="Q", on=ON)
+    per_pump = one.totals.line_net_total
+    n = int(50000 // per_pump) + 1  # so that n pumps are above 50,000 but n // 2 + 1 are not
+    assert (n // 2 + 1) * per_pump <= 50000 < n * per_pump
+    split = build_quote(
+        [QuoteItem(cfg, n // 2), QuoteItem(cfg, n - n // 2)], book, number="Q", on=ON
+    )
+    assert [a.rule for a in split.approvals] == ["large-order"] and split.needs_approval
+    assert split.approvals[0].position is None
+    # a quote-level discount brings the net below the threshold: no approval
+    below = build_quote(
+        [QuoteItem(cfg, n // 2), QuoteItem(cfg, n - n // 2)], book, number="Q", on=ON,
+        adjustments=[HeaderAdjustment(kind="discount", reason="Project", percent=D(30))],
+    )  # fmt: skip
+    assert below.totals.tax_exclusive < 50000 and below.approvals == ()
+
+
+def test_out_of_range_input_is_a_quote_error(pump, book) -> None:  # type: ignore[no-untyped-def]
+    for qty in (D("NaN"), D("1e30"), True):
+        with pytest.raises(QuoteError, match="positive int or Decimal"):
+            build_quote(QuoteItem("CP-BASE", qty), book, number="Q", on=ON)  # type: ignore[arg-type]
+    from cpq.errors import QuoteProfileError
+    from cpq.quote import parse_quote_profile
+
+    with pytest.raises(QuoteProfileError, match="validity_days"):
+        parse_quote_profile('cpq_quote: "1"\nseller: {name: S}\nvalidity_days: 3000000\n')
+    with pytest.raises(QuoteProfileError, match="ends after the payment is due"):
+        parse_quote_profile(
+            'cpq_quote: "1"\nseller: {name: S}\n'
+            "payment_terms: {due_days: 10, cash_discount_percent: 2, cash_discount_days: 14}\n"
+        )
+
+
+def test_a_site_inherits_its_company_terms(pump, book, profile) -> None:  # type: ignore[no-untyped-def]
+    cfg = cpq.Configurator(pump).complete()
+    site = build_quote(cfg, book, number="Q", customer="K-1001-KW", on=ON, profile=profile)
+    assert site.buyer.name == "Stadtwerke Nord GmbH, Klärwerk Ost"
+    assert site.buyer.address is not None and site.buyer.address.street == "Klärwerkstraße 1"
+    assert site.payment_terms is not None and site.payment_terms.due_days == 45
+    assert site.delivery_terms is not None and site.delivery_terms.incoterms == "DAP"

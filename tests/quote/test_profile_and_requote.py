@@ -16,6 +16,7 @@ import cpq
 from cpq.cli import app
 from cpq.errors import QuoteProfileError
 from cpq.lint import lint_paths
+from cpq.pricing import parse_price_book
 from cpq.quote import (
     Quote,
     QuoteItem,
@@ -265,8 +266,18 @@ def test_quote_cli_configuration_file(tmp_path: Path) -> None:
     runner = CliRunner()
     res = runner.invoke(
         app,
-        ["quote", "rulesets/pump", "--config", str(cfg), "--set", "flow_m3h=80", "-f", "json",
-         "--date", "2026-03-02"],
+        [
+            "quote",
+            "rulesets/pump",
+            "--config",
+            str(cfg),
+            "--set",
+            "flow_m3h=80",
+            "-f",
+            "json",
+            "--date",
+            "2026-03-02",
+        ],
     )
     assert res.exit_code == 0, res.output
     saved = Quote.from_json(res.stdout)
@@ -281,3 +292,77 @@ def test_quote_cli_configuration_file(tmp_path: Path) -> None:
     cfg.write_text("- medium\n")
     res = runner.invoke(app, ["quote", "rulesets/pump", "--config", str(cfg), "-f", "json"])
     assert res.exit_code == 2 and "mapping of attribute: value" in res.output
+
+
+def test_requote_reports_lead_time_vat_and_rules_changes(world: Path) -> None:
+    rs = cpq.load_ruleset(world / "pump")
+    book = cpq.load_price_book(world / "pump")
+    cfg = cpq.Configurator(rs).select("medium", "sea_water").complete()
+    q = build_quote(
+        QuoteItem(cfg, 1, name="Pumpe für Becken 3"), book, number="Q-8", customer="K-1001",
+        on=ON, profile=load_quote_profile(world / "pump"),
+    )  # fmt: skip
+    saved = Quote.from_json(q.to_json())
+    product = world / "pump" / "product.yaml"
+    text = product.read_text()
+    assert "lead_time_days: 42" in text
+    product.write_text(text.replace("lead_time_days: 42", "lead_time_days: 60"))
+    prices = world / "pump" / "prices.yaml"
+    ptext = prices.read_text()
+    prices.write_text(
+        ptext.replace("CP-DOC-31: {name:", "CP-DOC-31: {vat: reduced, name:").replace(
+            "    standard: {code: S, rate: 19}",
+            "    standard: {code: S, rate: 19}\n    reduced: {code: S, rate: 7}",
+        )
+    )
+    report = requote(saved, cpq.load_ruleset(world / "pump"), cpq.load_price_book(prices))
+    assert report.changed and report.valid
+    assert report.messages == ("earliest delivery 2026-04-13 -> 2026-05-01 (lead times changed)",)
+    (line,) = report.items[0].lines
+    assert (line.sku, line.change, line.vat_before, line.vat_after) == (
+        "CP-DOC-31", "vat", "S 19 %", "S 7 %",
+    )  # fmt: skip
+    text_report = str(report)
+    assert "the rules changed since the quote was made: cp-pump" in text_report
+    assert "earliest delivery" in text_report and "VAT S 19 % -> S 7 %" in text_report
+    after = report.after_quote
+    assert after is not None and after.revision == 1 and after.display_number == "Q-8 Rev. 1"
+    assert after.positions[0].name == "Pumpe für Becken 3"
+    assert after.items[0].choices == {"medium": "sea_water"}
+    assert after.delivery_terms is not None and after.delivery_terms.lead_time_days == 60
+
+
+def test_requote_compares_lines_sharing_a_sku(tmp_path: Path) -> None:
+    (tmp_path / "product.yaml").write_text(
+        'cpq: "1"\nproduct: {id: kit, name: Kit, sku: KIT}\n'
+        "attributes:\n"
+        "  extras: {type: multi, values: {a: {sku: CLIP}, b: {sku: CLIP}, c: {sku: NUT}}}\n"
+    )
+    rs = cpq.load_ruleset(tmp_path / "product.yaml")
+    book = parse_price_book(
+        'cpq_prices: "1"\nprice_book: {id: kit, currency: EUR}\n'
+        "vat: {default: s, categories: {s: {code: S, rate: 19}}}\n"
+        "price_lists: {list: {kind: list, prices: {KIT: 100.00, CLIP: 10.00, NUT: 1.00}}}\n"
+    )
+    cfg = cpq.Configurator(rs).set("extras", ["a", "b"]).complete()
+    saved = Quote.from_json(build_quote(cfg, book, number="Q", on=ON).to_json())
+    assert [c.sku for c in saved.positions[0].children] == ["KIT", "CLIP", "CLIP"]
+    assert not requote(saved, rs, book).changed
+    (tmp_path / "product.yaml").write_text(
+        (tmp_path / "product.yaml").read_text().replace("b: {sku: CLIP}", "b: {}")
+    )
+    report = requote(saved, cpq.load_ruleset(tmp_path / "product.yaml"), book)
+    (line,) = report.items[0].lines
+    assert (line.position, line.sku, line.change, line.delta) == ("1.3", "CLIP", "removed", D(-10))
+
+
+def test_requote_refuses_unusable_saved_quotes(world: Path) -> None:
+    q = saved_quote(world)
+    rs, book = cpq.load_ruleset(world / "pump"), cpq.load_price_book(world / "pump")
+    from cpq.errors import QuoteError
+
+    with pytest.raises(QuoteError, match="no positions"):
+        requote(q.model_copy(update={"items": ()}), rs, book)
+    text_item = q.items[1].model_copy(update={"kind": "text"})
+    with pytest.raises(QuoteError, match="kind 'text'"):
+        requote(q.model_copy(update={"items": (q.items[0], text_item)}), rs, book)
