@@ -126,7 +126,8 @@ def rich_quote(*, export: bool = False) -> Quote:
             tax_total=D("0.00"),
             tax_inclusive=D("9607.82"),
             payable=D("9607.82"),
-            optional_total=D("3900.00"),
+            optional_total=D("620.00"),
+            alternative_total=D("3280.00"),
         )
         skonto = D("192.16")
         buyer = Party(
@@ -155,7 +156,8 @@ def rich_quote(*, export: bool = False) -> Quote:
             tax_total=D("1807.52"),
             tax_inclusive=D("11415.34"),
             payable=D("11415.34"),
-            optional_total=D("3900.00"),
+            optional_total=D("620.00"),
+            alternative_total=D("3280.00"),
         )
         skonto = D("228.31")
         buyer = Party(

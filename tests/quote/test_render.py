@@ -373,8 +373,9 @@ def test_fixture_adds_up() -> None:
         for p in q.positions:
             if p.children:
                 assert p.line_net == sum((c.line_net for c in p.children), Decimal(0))
-        not_counted = sum((p.line_net for p in q.positions if not p.in_total), Decimal(0))
-        assert q.totals.optional_total == not_counted
+        for kind in ("optional", "alternative"):
+            net = sum((p.line_net for p in q.positions if p.kind == kind), Decimal(0))
+            assert getattr(q.totals, f"{kind}_total") == net
         net = q.totals.line_net_total - q.totals.allowance_total + q.totals.charge_total
         assert net == q.totals.tax_exclusive
         assert sum((v.taxable_amount for v in q.vat_breakdown), Decimal(0)) == net
