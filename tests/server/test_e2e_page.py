@@ -293,7 +293,16 @@ def test_download_a_quote(page: Page, server: LiveServer) -> None:
     assert "Centrifugal pump CP" in html
     assert "CP-CAS-1.4517" in html  # sea water: the duplex casing is on the quote
     assert download.suggested_filename.endswith(".html")
+    if "pdf" in formats:
+        with page.expect_download() as info:
+            pdf.click()
+        saved_pdf = ARTIFACTS / info.value.suggested_filename
+        info.value.save_as(saved_pdf)
+        assert saved_pdf.suffix == ".pdf"
+        assert saved_pdf.read_bytes().startswith(b"%PDF-")
     no_errors(page)
+    page.goto(saved.as_uri())  # how the buyer's quote looks
+    shot(page, "quote-html")
 
 
 def test_phone_width(page: Page, server: LiveServer) -> None:
@@ -302,6 +311,9 @@ def test_phone_width(page: Page, server: LiveServer) -> None:
     act(page, lambda: option(page, "Pumped medium", "Sea water").click())
     act(page, lambda: page.get_by_label("Customer", exact=True).select_option("K-1001"))
     expect(page.locator("#gross")).to_be_visible()
+    # the gross price stays in sight at the bottom of a small screen
+    peek = page.get_by_role("link", name=re.compile(r"^Gross .* EUR: see the price$"))
+    expect(peek).to_be_in_viewport()
     # nothing is wider than the screen: no sideways scrolling of the page
     widths = page.evaluate(
         "[document.documentElement.scrollWidth, document.body.scrollWidth, window.innerWidth]"
@@ -376,6 +388,27 @@ def test_keyboard_only(page: Page, server: LiveServer) -> None:
     no_errors(page)
 
 
+def test_ticking_a_selectable_box_keeps_the_defaults_soft(page: Page, server: LiveServer) -> None:
+    """Ticking a selectable value of a multi attribute never makes a conflict: the page sends
+    only the members the buyer decided, so a default member that does not fit gives way."""
+    page.goto(server.url + "/?product=rx-server")
+    settle(page, 0)
+    default = option(page, "Network adapters", "OCP 3.0, 2 x 25 GbE SFP28")
+    expect(default).to_be_checked()
+    expect(
+        attr(page, "nics").locator(".opt").filter(has_text="OCP 3.0, 2 x 25 GbE").locator(".why")
+    ).to_have_text("Default")
+    ticked = option(page, "Network adapters", "OCP 3.0, 4 x 1 GbE RJ45")
+    expect(ticked).to_be_enabled()
+    act(page, ticked.click)
+    expect(page.locator("#conflict")).to_be_hidden()
+    expect(page.locator("#status")).to_have_attribute("data-status", "valid")
+    expect(ticked).to_be_checked()
+    expect(default).not_to_be_checked()  # one OCP slot: the default gave way
+    expect(default).to_be_disabled()
+    no_errors(page)
+
+
 def test_server_problem_shown_in_plain_language(page: Page, tmp_path: Path) -> None:
     """A product file broken while the page is open: the problem details are shown, then the
     page recovers when the file is fixed."""
@@ -396,6 +429,7 @@ def test_server_problem_shown_in_plain_language(page: Page, tmp_path: Path) -> N
         expect(error).to_contain_text("do not load at the moment")
         expect(error).to_contain_text("Error code: product-unavailable")
         expect(error).not_to_contain_text("Traceback")
+        expect(glycol).not_to_be_checked()  # not applied: the last answered state is shown
         shot(page, "problem-details", error)
         product.write_text(good, encoding="utf-8")
         act(page, lambda: option(page, "Pumped medium", "Sea water").click())

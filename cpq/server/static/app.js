@@ -28,6 +28,7 @@
     options: null,
     check: null,
     explain: null,
+    good: null, // the last selections the server answered for
     seq: 0,
     priceSeq: 0,
   };
@@ -178,12 +179,14 @@
     } catch (e) {
       showError(e, "Loading the products");
       setStatus("error", "The products could not be loaded.");
+      settled();
       return;
     }
     const select = $("product");
     select.replaceChildren(...state.products.map((p) => el("option", { value: p.id, text: p.name })));
     if (!state.products.length) {
       setStatus("error", "The server has no products.");
+      settled();
       return;
     }
     const wanted = new URLSearchParams(window.location.search).get("product");
@@ -197,13 +200,15 @@
     state.selections = {};
     state.origin = {};
     state.customer = "";
-    state.options = state.check = state.explain = null;
+    state.options = state.check = state.explain = state.good = null;
     $("product-info").textContent = `SKU ${state.product.sku}: ${state.product.attributes} attributes, ${state.product.rules} rules`;
     setStatus("loading", "Loading…");
     try {
       state.schema = await call("GET", productPath());
     } catch (e) {
       showError(e, "Loading the product");
+      setStatus("error", "The product could not be loaded.");
+      settled();
       return;
     }
     buildForm();
@@ -415,20 +420,16 @@
     refresh(`${attrLabel(rec.def)}: ${label === undefined ? value : label} chosen.`);
   }
 
-  function currentMembers(rec) {
-    const id = rec.def.id;
-    const values = state.check && state.check.values ? state.check.values[id] : undefined;
-    if (Array.isArray(values)) return values.slice();
-    if (Array.isArray(state.selections[id])) return state.selections[id].slice();
-    return [];
+  function memberChoices(id) {
+    // a multi attribute is kept as {value id: true|false}: only the members the buyer decided;
+    // the others stay open, so their defaults stay soft (sent as session choices, see requestBody)
+    const v = state.selections[id];
+    return isMembers(v) ? { ...v } : {};
   }
 
   function toggleMember(rec, v, on) {
-    // a multi selection is the whole set: what the buyer sees ticked, plus or minus this value
-    const members = currentMembers(rec).filter((x) => x !== v.id);
-    if (on) members.push(v.id);
-    const order = rec.def.values.map((x) => x.id);
-    members.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+    const members = memberChoices(rec.def.id);
+    members[v.id] = on;
     state.selections[rec.def.id] = members;
     state.origin[rec.def.id] = "user";
     refresh(`${attrLabel(rec.def)}: ${v.label || v.id} ${on ? "added" : "removed"}.`);
@@ -473,7 +474,7 @@
     const button = $("complete");
     button.disabled = true;
     try {
-      const done = await post("complete", { selections: state.selections });
+      const done = await post("complete", requestBody());
       if (done.status !== "valid") {
         await refresh("These choices cannot be completed: they conflict. See the ways to fix it.");
         return;
@@ -482,9 +483,17 @@
       for (const [id, prov] of Object.entries(done.provenance || {})) {
         const rec = state.attrs.get(id);
         if (!rec) continue;
-        const members = (done.member_provenance || {})[id] || {};
-        const memberCompleted = Object.values(members).includes("completed");
-        if (prov === "completed" || memberCompleted) {
+        if (rec.def.type === "multi") {
+          const picked = Object.entries((done.member_provenance || {})[id] || {})
+            .filter(([, p]) => p === "completed")
+            .map(([vid]) => vid);
+          if (!picked.length) continue;
+          const members = memberChoices(id);
+          for (const vid of picked) members[vid] = true;
+          state.selections[id] = members;
+          if (state.origin[id] !== "user") state.origin[id] = "completed";
+          filled.push(`${attrLabel(rec.def)}: ${valueText(rec, picked)}`);
+        } else if (prov === "completed") {
           state.selections[id] = done.values[id];
           state.origin[id] = "completed";
           filled.push(`${attrLabel(rec.def)}: ${valueText(rec, done.values[id])}`);
@@ -512,9 +521,30 @@
 
   // -- asking the server and showing the answer -----------------------------------------------
 
+  const clone = (x) => JSON.parse(JSON.stringify(x));
+
+  const isMembers = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+  // The request body of every call: all the buyer's selections, every time (the server is
+  // stateless). Member choices of multi attributes ({value id: true|false}: with / without,
+  // the other members left open so their defaults stay soft) travel as the choices of a
+  // session document (Configurator.to_json format), which the API takes next to `selections`.
+  function requestBody() {
+    const selections = {};
+    const choices = [];
+    for (const [id, value] of Object.entries(state.selections)) {
+      if (!isMembers(value)) selections[id] = value;
+      else for (const [vid, on] of Object.entries(value)) choices.push({ attribute: id, value: vid, selected: on });
+    }
+    const body = { selections };
+    if (choices.length) body.session = JSON.stringify({ cpq_session: 1, product: state.product.id, choices });
+    return body;
+  }
+
   async function refresh(message) {
     const seq = ++state.seq;
-    const body = { selections: state.selections };
+    const sent = clone(state.selections);
+    const body = requestBody();
     setBusy(true);
     try {
       const [options, check] = await Promise.all([post("options", body), post("check", body)]);
@@ -524,6 +554,7 @@
       state.options = options;
       state.check = check;
       state.explain = explain;
+      state.good = { selections: sent, origin: clone(state.origin) };
       clearError();
       render();
       const priceText = await refreshPrice(false);
@@ -532,7 +563,13 @@
     } catch (e) {
       if (seq !== state.seq) return;
       showError(e);
-      announce(`${message || ""} The server answered with an error: ${e.message}`);
+      if (state.good && state.options) {
+        // the change was not applied: show the last answered state again
+        state.selections = clone(state.good.selections);
+        state.origin = clone(state.good.origin);
+        render();
+      }
+      announce(`${message || ""} Not applied: ${e.message}`);
     } finally {
       if (seq === state.seq) {
         setBusy(false);
@@ -663,7 +700,7 @@
   }
 
   function memberText(rec, vid, memberProv) {
-    if (rec.def.id in state.selections) return PROV_TEXT[provenanceOf(rec)];
+    if (vid in memberChoices(rec.def.id)) return PROV_TEXT[provenanceOf(rec)];
     return PROV_TEXT[memberProv[vid]] || "";
   }
 
@@ -836,12 +873,15 @@
     }
     for (const [attrId, choices] of byAttr) {
       const rec = state.attrs.get(attrId);
-      if (rec && rec.def.type === "multi" && choices.length === 1 && Array.isArray(state.selections[attrId])) {
-        // one member of a whole-set choice: flip it (the repair proves the other side fits)
-        const c = choices[0];
-        const members = state.selections[attrId].filter((x) => x !== c.value);
-        if (!c.selected) members.push(c.value);
-        state.selections[attrId] = members;
+      if (rec && rec.def.type === "multi") {
+        // each member choice taken back is open again
+        const members = memberChoices(attrId);
+        for (const c of choices) delete members[c.value];
+        if (Object.keys(members).length) state.selections[attrId] = members;
+        else {
+          delete state.selections[attrId];
+          delete state.origin[attrId];
+        }
       } else {
         delete state.selections[attrId];
         delete state.origin[attrId];
@@ -849,11 +889,9 @@
     }
     let message = `Took back ${repair.remove.map((c) => c.text).join(" and ")}.`;
     if (alt) {
-      const rec = state.attrs.get(alt.attr);
       if (alt.member !== undefined) {
-        const base = Array.isArray(state.selections[alt.attr]) ? state.selections[alt.attr] : currentMembers(rec);
-        const members = base.filter((x) => x !== alt.member);
-        if (alt.value) members.push(alt.member);
+        const members = memberChoices(alt.attr);
+        members[alt.member] = alt.value;
         state.selections[alt.attr] = members;
       } else {
         state.selections[alt.attr] = alt.value;
@@ -886,7 +924,7 @@
       note.textContent = "No price while the choices conflict.";
       return "";
     }
-    const body = { selections: state.selections };
+    const body = requestBody();
     if (state.customer) body.customer = state.customer;
     $("price").setAttribute("aria-busy", "true");
     try {
@@ -912,11 +950,15 @@
     const wrap = $("lines-wrap");
     const body = $("lines").querySelector("tbody");
     body.replaceChildren();
+    const peek = $("price-peek");
     if (!result) {
       totals.hidden = true;
       wrap.hidden = true;
+      peek.hidden = true;
       return;
     }
+    peek.textContent = `Gross ${money(result.gross, result.currency)}: see the price`;
+    peek.hidden = false;
     const cur = result.currency;
     $("net").textContent = money(result.net, cur);
     $("vat").textContent = money(result.vat, cur);
@@ -981,7 +1023,7 @@
   }
 
   async function downloadQuote(format) {
-    const body = { selections: state.selections };
+    const body = requestBody();
     if (state.customer) body.customer = state.customer;
     let resp;
     try {
