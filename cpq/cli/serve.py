@@ -59,6 +59,14 @@ def serve(
     ] = 1 << 20,
     backend: Annotated[str, typer.Option(help="auto, sat, cpsat or pyconstraint.")] = "auto",
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cors-origin",
+            help="A web origin (https://shop.example.com) whose pages may call the API from "
+            "the browser. Repeatable; none by default.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the products under RULESETS over HTTP (JSON API, OpenAPI at /openapi.json, the
     guided-selling page at /). Logs are JSON lines on stderr. Stop with Ctrl-C.
@@ -86,6 +94,7 @@ def serve(
         max_body=max_body,
         time_limit=time_limit,
         backend=backend,
+        cors_origins=tuple(cors_origin or ()),
     )
     configure_logging(log_level)
     found = ProductRegistry(settings.rulesets, prices=settings.prices)

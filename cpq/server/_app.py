@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -84,6 +85,8 @@ class ServerSettings:
             ``time_limit`` a request may ask for.
         backend: the configurator backend (``auto``, ``sat``, ``cpsat``, ``pyconstraint``).
         rescan_interval: seconds between searches of the folder for new or removed products.
+        cors_origins: web origins (``https://shop.example.com``) whose pages may call the API
+            from the browser; none by default (same origin only).
     """
 
     rulesets: str
@@ -92,6 +95,7 @@ class ServerSettings:
     time_limit: float = 10.0
     backend: str = "auto"
     rescan_interval: float = 2.0
+    cors_origins: tuple[str, ...] = ()
 
     def to_env(self) -> str:
         """The settings as JSON (handed to worker processes through the environment)."""
@@ -103,6 +107,7 @@ class ServerSettings:
                 "time_limit": self.time_limit,
                 "backend": self.backend,
                 "rescan_interval": self.rescan_interval,
+                "cors_origins": list(self.cors_origins),
             }
         )
 
@@ -117,6 +122,7 @@ class ServerSettings:
             time_limit=float(data.get("time_limit", 10.0)),
             backend=str(data.get("backend", "auto")),
             rescan_interval=float(data.get("rescan_interval", 2.0)),
+            cors_origins=tuple(str(o) for o in data.get("cors_origins", ())),
         )
 
 
@@ -803,6 +809,15 @@ def create_app(settings: ServerSettings) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type"],
+            expose_headers=["content-disposition"],
+            max_age=600,
+        )
     return _wrap(app, settings)
 
 

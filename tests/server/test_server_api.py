@@ -487,3 +487,23 @@ def test_a_saved_session_document_is_accepted(api: TestClient) -> None:
         api.post(f"{PUMP}/check", json={"session": other}), 422, "invalid-configuration-request"
     )
     assert "vd-drive" in str(body["detail"])
+
+
+def test_cors_only_for_the_configured_origins() -> None:
+    """Browsers on other origins may call the API only when the server names them."""
+    preflight = {
+        "origin": "https://shop.example.com",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+    }
+    closed = client()
+    r = closed.post(f"{PUMP}/check", json={}, headers={"origin": "https://shop.example.com"})
+    assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
+    opened = client(cors_origins=("https://shop.example.com",))
+    r = opened.options(f"{PUMP}/check", headers=preflight)
+    assert r.status_code == 200
+    assert r.headers["access-control-allow-origin"] == "https://shop.example.com"
+    r = opened.post(f"{PUMP}/check", json={}, headers={"origin": "https://shop.example.com"})
+    assert r.headers["access-control-allow-origin"] == "https://shop.example.com"
+    other = opened.options(f"{PUMP}/check", headers={**preflight, "origin": "https://evil.test"})
+    assert "access-control-allow-origin" not in other.headers
