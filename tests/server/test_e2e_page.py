@@ -409,6 +409,28 @@ def test_ticking_a_selectable_box_keeps_the_defaults_soft(page: Page, server: Li
     no_errors(page)
 
 
+def test_clicking_only_what_is_offered_never_conflicts(page: Page, server: LiveServer) -> None:
+    """Walk the pump top to bottom, clicking in each attribute the first value that is offered
+    (enabled and not chosen yet): the page only offers values that extend to a valid
+    configuration, so no click conflicts, and the server never answers with an error."""
+    open_pump(page, server)
+    clicked = 0
+    groups = page.locator("fieldset.attr, .attr-bool")
+    for i in range(groups.count()):
+        offered = groups.nth(i).locator("input:not(:checked):not(:disabled)")
+        if offered.count() == 0:
+            continue
+        act(page, offered.first.click)
+        clicked += 1
+        name = groups.nth(i).get_attribute("data-attr")
+        assert page.locator("#conflict").is_hidden(), (name, page.inner_text("#conflict"))
+        expect(page.locator("#status")).not_to_have_attribute("data-status", "invalid")
+    assert clicked >= 15
+    act(page, page.get_by_role("button", name="Complete for me").click)
+    expect(page.locator("#status")).to_have_attribute("data-status", "valid")
+    no_errors(page)
+
+
 def test_server_problem_shown_in_plain_language(page: Page, tmp_path: Path) -> None:
     """A product file broken while the page is open: the problem details are shown, then the
     page recovers when the file is fixed."""
