@@ -41,6 +41,7 @@ from cpq.quote import (
 )
 from cpq.quote.render import render_quote
 from cpq.server._models import (
+    BuyerIn,
     CheckOrderRequest,
     CheckRequest,
     CompleteOut,
@@ -159,10 +160,10 @@ class Guard:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        path = str(scope.get("path", ""))
+        path = str(scope.get("path", ""))[:1000]
         state = {"status": 0, "started": False}
         m = _PRODUCT_IN_PATH.match(path)
-        product = m.group(1) if m else None
+        product = m.group(1)[:100] if m else None
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -292,6 +293,8 @@ class Service:
         except QuoteProfileError as exc:
             raise ProductUnavailable(p.id, exc.issues, self.registry.root) from None
         with self._lock:
+            for old in [k for k in self._profiles if k[0] == p.id]:
+                del self._profiles[old]  # an earlier version of the product
             self._profiles[key] = prof
         return prof
 
@@ -314,6 +317,8 @@ class Service:
                 continue
             out[sku] = res.lines[0].line_net
         with self._lock:
+            for old in [k for k in self._list_prices if k[0] == p.id]:
+                del self._list_prices[old]  # another version or day
             self._list_prices[key] = out
         return out
 
@@ -374,7 +379,7 @@ def _known_locale(locale: str) -> bool:
     return True
 
 
-def _party(buyer: Any) -> Party | None:
+def _party(buyer: BuyerIn | None) -> Party | None:
     if buyer is None:
         return None
     fields = ("street", "additional", "postcode", "city", "country_code")
