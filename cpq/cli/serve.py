@@ -95,6 +95,7 @@ def serve(
         time_limit=time_limit,
         backend=backend,
         cors_origins=tuple(cors_origin or ()),
+        preload=True,
     )
     configure_logging(log_level)
     found = ProductRegistry(settings.rulesets, prices=settings.prices)

@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import cpq
 from cpq.bom import OrderLine, check_order
-from cpq.configurator import Configurator
+from cpq.configurator import Configurator, compiled_model
 from cpq.errors import PricingError, QuoteProfileError
 from cpq.pricing import price
 from cpq.quote import (
@@ -88,6 +88,8 @@ class ServerSettings:
         rescan_interval: seconds between searches of the folder for new or removed products.
         cors_origins: web origins (``https://shop.example.com``) whose pages may call the API
             from the browser; none by default (same origin only).
+        preload: load and compile every product when the application starts (``cpq serve``
+            does), so the first requests do not pay for it.
     """
 
     rulesets: str
@@ -97,6 +99,7 @@ class ServerSettings:
     backend: str = "auto"
     rescan_interval: float = 2.0
     cors_origins: tuple[str, ...] = ()
+    preload: bool = False
 
     def to_env(self) -> str:
         """The settings as JSON (handed to worker processes through the environment)."""
@@ -109,6 +112,7 @@ class ServerSettings:
                 "backend": self.backend,
                 "rescan_interval": self.rescan_interval,
                 "cors_origins": list(self.cors_origins),
+                "preload": self.preload,
             }
         )
 
@@ -124,6 +128,7 @@ class ServerSettings:
             backend=str(data.get("backend", "auto")),
             rescan_interval=float(data.get("rescan_interval", 2.0)),
             cors_origins=tuple(str(o) for o in data.get("cors_origins", ())),
+            preload=bool(data.get("preload", False)),
         )
 
 
@@ -260,6 +265,9 @@ class Service:
         self._list_prices: dict[tuple[str, int, _dt.date], dict[str, Decimal]] = {}
         self._profiles: dict[tuple[str, int], QuoteProfile] = {}
         self._lock = threading.Lock()
+        if settings.preload:
+            for p in self.registry.products():
+                compiled_model(p.ruleset)
 
     def product(self, product: str) -> LoadedProduct:
         return self.registry.get(product)

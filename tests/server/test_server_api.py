@@ -507,3 +507,11 @@ def test_cors_only_for_the_configured_origins() -> None:
     assert r.headers["access-control-allow-origin"] == "https://shop.example.com"
     other = opened.options(f"{PUMP}/check", headers={**preflight, "origin": "https://evil.test"})
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_preload_loads_every_product_at_start() -> None:
+    """With preload (what cpq serve sets), products are loaded before the first request."""
+    lazy = client().app.state.service.registry  # type: ignore[attr-defined]
+    assert lazy._loaded == {}
+    eager = client(preload=True).app.state.service.registry  # type: ignore[attr-defined]
+    assert set(eager._loaded) == {"cp-pump", "vd-drive", "rx-server"}
