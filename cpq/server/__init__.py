@@ -27,5 +27,6 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     ) from exc
 
 from cpq.server._app import ServerSettings, create_app, openapi_document
+from cpq.server._logging import JsonFormatter, configure_logging
 
-__all__ = ["ServerSettings", "create_app", "openapi_document"]
+__all__ = ["JsonFormatter", "ServerSettings", "configure_logging", "create_app", "openapi_document"]
