@@ -96,8 +96,9 @@ def test_customers_without_a_price_book_is_404(tmp_path: object) -> None:
 # -- configurator: the same JSON as the CLI -------------------------------------------------------
 
 
-def test_options_equal_the_cli_json(api: TestClient) -> None:
+def test_options_equal_the_cli_json() -> None:
     """POST /options gives exactly what `cpq options --json` prints for the same choices."""
+    api = client()  # fresh caches: the reasons a fresh `cpq` process finds
     r = api.post(f"{PUMP}/options", json={"selections": {"medium": "sea_water"}})
     assert r.status_code == 200
     assert r.json() == run_cli("options", "rulesets/pump", "--set", "medium=sea_water")
@@ -127,8 +128,9 @@ def test_options_of_conflicting_choices_say_why(api: TestClient) -> None:
     assert {c["attribute"] for c in body["conflict"]["choices"]} == set(CONFLICT)
 
 
-def test_check_equals_the_cli_json(api: TestClient) -> None:
+def test_check_equals_the_cli_json() -> None:
     """POST /check gives what `cpq check --json` prints."""
+    api = client()  # fresh caches: the reasons a fresh `cpq` process finds
     r = api.post(f"{PUMP}/check", json={"selections": CONFLICT})
     assert r.status_code == 200
     assert r.json()["status"] == "invalid"
@@ -137,8 +139,9 @@ def test_check_equals_the_cli_json(api: TestClient) -> None:
     )
 
 
-def test_complete_equals_the_cli_json(api: TestClient) -> None:
+def test_complete_equals_the_cli_json() -> None:
     """POST /complete gives what `cpq complete --json` prints, with the BOM."""
+    api = client()  # fresh caches: the reasons a fresh `cpq` process finds
     r = api.post(f"{PUMP}/complete", json={"selections": {"medium": "sea_water"}})
     assert r.status_code == 200
     body = r.json()
@@ -173,8 +176,9 @@ def test_complete_with_preferences(api: TestClient) -> None:
     assert_problem(bad, 422, "unknown-selection")
 
 
-def test_explain_equals_the_cli_json(api: TestClient) -> None:
+def test_explain_equals_the_cli_json() -> None:
     """POST /explain gives the minimal conflict and repairs as `cpq explain --json`."""
+    api = client()  # fresh caches: the reasons a fresh `cpq` process finds
     r = api.post(f"{PUMP}/explain", json={"selections": CONFLICT})
     assert r.status_code == 200
     body = r.json()
