@@ -211,6 +211,9 @@
       settled();
       return;
     }
+    if (state.schema.description) {
+      $("product-info").textContent = `${state.schema.description} SKU ${state.product.sku}: ${state.product.attributes} attributes, ${state.product.rules} rules`;
+    }
     buildForm();
     await loadCustomers();
     renderQuoteLinks();
