@@ -196,6 +196,13 @@ def test_configure_the_pump_by_clicking(page: Page, server: LiveServer) -> None:
     casing = option(page, "Casing material", "Grey cast iron EN-GJL-250")
     expect(casing).to_be_checked()  # the default
     expect(attr(page, "casing_material").locator(".prov")).to_have_text("Default")
+    unlabelled = page.evaluate(
+        """[...document.querySelectorAll('input, select, button')]
+            .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                         && !e.getAttribute('aria-labelledby') && !e.textContent.trim())
+            .map(e => e.outerHTML)"""
+    )
+    assert unlabelled == []  # every control has a label
 
     # sea water: the iron and 1.4408 casings are excluded, with the reason as visible text
     act(page, lambda: option(page, "Pumped medium", "Sea water").click())
