@@ -251,6 +251,13 @@ def filters() -> dict[str, Callable[..., Any]]:
         return format_percent_value(value, _locale(context))
 
     @pass_context
+    def discount(context: Context, value: object) -> str:
+        """A discount as a percentage; a negative one (a surcharge) with a plus sign."""
+        if isinstance(value, Decimal) and value < 0:
+            return "+" + format_percent_value(-value, _locale(context))
+        return format_percent_value(value, _locale(context))
+
+    @pass_context
     def qty(context: Context, value: object, unit: str = "C62") -> str:
         return format_qty(value, unit, _locale(context))
 
@@ -262,6 +269,7 @@ def filters() -> dict[str, Callable[..., Any]]:
         "money": money,
         "number": number,
         "percent": percent,
+        "discount": discount,
         "qty": qty,
         "date": date_,
         "md": escape_markdown,

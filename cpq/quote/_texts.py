@@ -48,6 +48,7 @@ class Texts:
     col_quantity: str
     col_unit_price: str
     col_discount: str
+    surcharge: str
     col_amount: str
     included: str
     optional: str
@@ -111,6 +112,7 @@ _DE = Texts(
     col_quantity="Menge",
     col_unit_price="Einzelpreis",
     col_discount="Rabatt",
+    surcharge="Aufschlag",
     col_amount="Gesamtpreis",
     included="inkl.",
     optional="Optionale Position",
@@ -175,6 +177,7 @@ _EN = Texts(
     col_quantity="Qty",
     col_unit_price="Unit price",
     col_discount="Disc.",
+    surcharge="Surcharge",
     col_amount="Amount",
     included="incl.",
     optional="Optional item",
