@@ -279,7 +279,10 @@ def explain(
     set_: SetOpt = None,
     session: SessionOpt = None,
     as_json: JsonOpt = False,
-    max_size: Annotated[int, typer.Option(help="Largest repair to look for.")] = 3,
+    max_size: Annotated[
+        int | None,
+        typer.Option(help="Largest repair to look for (default: no bound, smallest first)."),
+    ] = None,
     time_limit: LimitOpt = 10.0,
     backend: BackendOpt = "auto",
 ) -> None:
