@@ -124,7 +124,12 @@ class CompleteRequest(CheckRequest):
 class ExplainRequest(CheckRequest):
     """Choices to explain (a minimal conflict) and repair."""
 
-    max_size: StrictInt = Field(3, ge=1, le=5, description="Largest repair to look for.")
+    max_size: StrictInt | None = Field(
+        None,
+        ge=1,
+        le=100,
+        description="Largest repair to look for (default: no bound; the time limit still holds).",
+    )
 
 
 class OrderLineIn(_In):
