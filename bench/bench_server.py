@@ -13,8 +13,8 @@ where many buyers click the same first choices); the same sequence is measured
 * in process with one warm session per product reused for every request, for comparison: a
   server doing that would be faster but its answers would depend on earlier requests;
 * over HTTP: ``cpq serve rulesets --workers N`` (N = 1 and 2) in its own process group, loaded by
-  a client with 4 keep-alive connections on threads, bounded by a request count and a time
-  budget. The client runs on the same machine and takes CPU from the server (a real front end
+  a client with 4 or 8 keep-alive connections (one thread each), bounded by a request count and
+  a time budget per setting. The client runs on the same machine and takes CPU from the server (a real front end
   runs elsewhere): on a 2-core machine the HTTP figures are a floor.
 
 Reported per setting: requests per second, p50 and p95 latency in ms, errors. Results go to
@@ -51,8 +51,8 @@ BUYERS = 4 if QUICK else 12
 DEPTH = 8
 HTTP_REQUESTS = 300 if QUICK else 1500
 HTTP_BUDGET_S = 30.0 if QUICK else 90.0
-CONNECTIONS = 4
-WORKERS = (1, 2)
+SETTINGS = ((1, 4), (2, 4), (1, 8), (2, 8))
+"""(worker processes, client connections) of the HTTP runs."""
 
 
 def clicks() -> list[tuple[str, dict[str, Any]]]:
@@ -131,12 +131,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def over_http(requests: list[tuple[str, dict[str, Any]]], workers: int) -> dict[str, Any]:
-    """Start ``cpq serve`` with ``workers`` processes and load it; stop it afterwards."""
+def over_http(
+    requests: list[tuple[str, dict[str, Any]]],
+    workers: int,
+    connections: int,
+    extra: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Start ``cpq serve`` with ``workers`` processes, load it with ``connections`` keep-alive
+    connections (one client thread each); stop it afterwards."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "cpq.cli", "serve", str(ROOT / "rulesets"), "--port", str(port),
-           "--workers", str(workers), "--log-level", "warning"]  # fmt: skip
+           "--workers", str(workers), "--log-level", "warning", *extra]  # fmt: skip
     proc = subprocess.Popen(
         cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL, start_new_session=True,
@@ -184,7 +190,7 @@ def over_http(requests: list[tuple[str, dict[str, Any]]], workers: int) -> dict[
                         else:
                             errors[0] += 1
 
-        threads = [threading.Thread(target=client) for _ in range(CONNECTIONS)]
+        threads = [threading.Thread(target=client) for _ in range(connections)]
         t0 = time.perf_counter()
         for t in threads:
             t.start()
@@ -208,10 +214,9 @@ def main() -> int:
         "in-process, 1 thread (as the server)": in_process(requests, warm=False),
         "in-process, 1 thread, warm sessions": in_process(requests, warm=True),
     }
-    for n in WORKERS:
-        rows[f"HTTP, {n} worker{'s' if n > 1 else ''}, {CONNECTIONS} connections"] = over_http(
-            requests, n
-        )
+    for n, conns in SETTINGS:
+        name = f"HTTP, {n} worker{'s' if n > 1 else ''}, {conns} connections"
+        rows[name] = over_http(requests, n, conns)
     load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     print(
         f"{len(requests)} distinct options requests (clicks of {BUYERS} buyers on each of "
@@ -233,7 +238,7 @@ def main() -> int:
             "depth": DEPTH,
             "http_requests": HTTP_REQUESTS,
             "http_budget_s": HTTP_BUDGET_S,
-            "connections": CONNECTIONS,
+            "http_settings": [{"workers": n, "connections": c} for n, c in SETTINGS],
             "load_average": [load_before, load_after],
             "results": rows,
         },

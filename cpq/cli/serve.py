@@ -59,6 +59,10 @@ def serve(
     ] = 1 << 20,
     backend: Annotated[str, typer.Option(help="auto, sat, cpsat or pyconstraint.")] = "auto",
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    threads: Annotated[
+        int,
+        typer.Option(min=1, help="Requests a worker computes at once (CPU-bound: 1 or 2)."),
+    ] = 2,
     cors_origin: Annotated[
         list[str] | None,
         typer.Option(
@@ -96,6 +100,7 @@ def serve(
         backend=backend,
         cors_origins=tuple(cors_origin or ()),
         preload=True,
+        threads=threads,
     )
     configure_logging(log_level)
     found = ProductRegistry(settings.rulesets, prices=settings.prices)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import json
@@ -11,12 +12,14 @@ import re
 import threading
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -90,6 +93,8 @@ class ServerSettings:
             from the browser; none by default (same origin only).
         preload: load and compile every product when the application starts (``cpq serve``
             does), so the first requests do not pay for it.
+        threads: requests a worker process computes at the same time (the others wait their
+            turn). The work is CPU-bound Python: more threads than cores only add contention.
     """
 
     rulesets: str
@@ -100,6 +105,7 @@ class ServerSettings:
     rescan_interval: float = 2.0
     cors_origins: tuple[str, ...] = ()
     preload: bool = False
+    threads: int = 2
 
     def to_env(self) -> str:
         """The settings as JSON (handed to worker processes through the environment)."""
@@ -113,6 +119,7 @@ class ServerSettings:
                 "rescan_interval": self.rescan_interval,
                 "cors_origins": list(self.cors_origins),
                 "preload": self.preload,
+                "threads": self.threads,
             }
         )
 
@@ -129,6 +136,7 @@ class ServerSettings:
             rescan_interval=float(data.get("rescan_interval", 2.0)),
             cors_origins=tuple(str(o) for o in data.get("cors_origins", ())),
             preload=bool(data.get("preload", False)),
+            threads=int(data.get("threads", 2)),
         )
 
 
@@ -466,6 +474,17 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 _POST_ERRORS = _errors(400, 404, 413, 422, 500, 503)
 
 
+def _lifespan(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Limit the worker's thread pool for the routes (they are CPU-bound) to ``threads``."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    return lifespan
+
+
 def create_app(settings: ServerSettings) -> FastAPI:
     """The ASGI application serving the products under ``settings.rulesets``.
 
@@ -488,6 +507,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        lifespan=_lifespan(settings.threads),
     )
     app.state.service = service
 

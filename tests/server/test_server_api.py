@@ -519,3 +519,18 @@ def test_preload_loads_every_product_at_start() -> None:
     assert lazy._loaded == {}
     eager = client(preload=True).app.state.service.registry  # type: ignore[attr-defined]
     assert set(eager._loaded) == {"cp-pump", "vd-drive", "rx-server"}
+
+
+def test_the_thread_pool_is_limited_while_the_app_runs() -> None:
+    """The routes run on at most `threads` threads per worker (the work is CPU-bound)."""
+    import anyio.to_thread
+    from fastapi.testclient import TestClient as Client
+
+    from cpq.server import ServerSettings, create_app
+
+    def tokens() -> float:
+        return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    with Client(create_app(ServerSettings("rulesets", threads=1))) as c:  # runs the lifespan
+        assert c.portal is not None and c.portal.call(tokens) == 1
+        assert c.post(f"{PUMP}/check", json={}).status_code == 200
