@@ -41,8 +41,8 @@ from cpq.quote import (
     QuoteProfile,
     build_quote,
     load_quote_profile,
+    render_quote,
 )
-from cpq.quote.render import render_quote
 from cpq.server._models import (
     BuyerIn,
     CheckOrderRequest,
