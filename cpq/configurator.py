@@ -2037,6 +2037,8 @@ class Configurator:
             data = json.loads(text)
         except ValueError as exc:
             raise ConfigurationError(f"not a configurator session: {exc}") from None
+        except RecursionError:
+            raise ConfigurationError("not a configurator session: nested too deeply") from None
         if not isinstance(data, dict) or data.get("cpq_session") != _SESSION_FORMAT:
             raise ConfigurationError("not a configurator session (or one of another version)")
         if data.get("product") != ruleset.product.id:
@@ -2059,7 +2061,12 @@ class Configurator:
             if av.type == "multi":
                 v = cfg._check_value(av, ch["value"])
                 members = cfg._choices.setdefault(av.attribute, {})
-                members[str(v)] = bool(ch.get("selected", True))
+                selected = ch.get("selected", True)
+                if not isinstance(selected, bool):
+                    raise ConfigurationError(
+                        f"bad choice in session (selected is not true/false): {ch!r}"
+                    )
+                members[str(v)] = selected
             else:
                 cfg._choices[av.attribute] = cfg._check_value(av, ch["value"])
         cfg._changed()

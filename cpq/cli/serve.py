@@ -35,6 +35,24 @@ def parse_prices(specs: list[str]) -> dict[str, str]:
     return out
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def _check_backend(name: str) -> None:
+    """Exit 2 unless the backend ``name`` exists and loads here (before the server starts)."""
+    from cpq.errors import BackendUnavailableError
+    from cpq.solve.registry import BACKENDS, get_backend
+
+    if name != "auto" and name not in BACKENDS:
+        sys.stderr.write(f"error: --backend is one of auto, {', '.join(BACKENDS)}, not {name!r}\n")
+        raise typer.Exit(2)
+    try:
+        get_backend(name)
+    except BackendUnavailableError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        raise typer.Exit(2) from None
+
+
 @app.command("serve")
 def serve(
     rulesets: Annotated[
@@ -49,7 +67,7 @@ def serve(
         ),
     ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=0.01, help="Solver seconds per request (cap).")
@@ -87,6 +105,12 @@ def serve(
     if not rulesets.is_dir():
         sys.stderr.write(f"error: '{rulesets}' is not a folder\n")
         raise typer.Exit(2)
+    if log_level not in LOG_LEVELS:
+        sys.stderr.write(
+            f"error: --log-level is one of {', '.join(LOG_LEVELS)}, not {log_level!r}\n"
+        )
+        raise typer.Exit(2)
+    _check_backend(backend)
     books = parse_prices(prices or [])
     for file in books.values():
         if not Path(file).is_file():

@@ -63,7 +63,14 @@ from cpq.server._models import (
     ProductsOut,
     QuoteRequest,
 )
-from cpq.server._problems import MEDIA_TYPE, ProblemError, from_exception, internal_error, problem
+from cpq.server._problems import (
+    MEDIA_TYPE,
+    ProblemError,
+    encode_json,
+    from_exception,
+    internal_error,
+    problem,
+)
 from cpq.server._registry import LoadedProduct, ProductRegistry, ProductUnavailable
 
 __all__ = ["ServerSettings", "create_app", "openapi_document"]
@@ -245,9 +252,7 @@ async def _send_problem(send: Send, err: ProblemError, path: str) -> None:
 
 
 def _json(data: Any) -> Response:
-    return Response(
-        json.dumps(data, ensure_ascii=False, default=str), media_type="application/json"
-    )
+    return Response(encode_json(data), media_type="application/json")
 
 
 def _problem_response(err: ProblemError, path: str) -> Response:
@@ -551,6 +556,13 @@ def create_app(settings: ServerSettings) -> FastAPI:
             )
         elif exc.status_code == 404:
             err = problem("not-found", 404, f"there is nothing at {request.url.path}")
+        elif exc.status_code == 400:  # the framework could not read the body as JSON
+            err = problem(
+                "malformed-json",
+                400,
+                "the request body is not usable JSON (it must be UTF-8 text, nested less "
+                "deeply, with numbers of reasonable size)",
+            )
         elif exc.status_code == 405:
             err = problem(
                 "method-not-allowed", 405, f"{request.method} is not allowed on {request.url.path}"
@@ -716,7 +728,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
         def run() -> dict[str, Any]:
             _, done, result, bom = priced(product, body)
             data: dict[str, Any] = result.to_dict()
-            data["completed"] = any(v != "user" for v in done.provenance.values())
+            # completed: the solver picked a value (defaults that held and implied values are
+            # what the selections already mean, as check says)
+            data["completed"] = "completed" in done.provenance.values() or any(
+                "completed" in members.values() for members in done.member_provenance.values()
+            )
             data["values"] = done.to_dict()["values"]
             data["bom"] = _bom(bom)
             return data

@@ -13,9 +13,18 @@ Example:
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+)
 
 from cpq.configurator import OptionState, Provenance
 
@@ -132,6 +141,22 @@ class ExplainRequest(CheckRequest):
     )
 
 
+def _iso_date(value: object) -> object:
+    """A date only from a ``YYYY-MM-DD`` text (not from a number, not from a date-time)."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a date of the calendar") from None
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return value
+    raise ValueError("give the date as text YYYY-MM-DD, such as 2026-03-02")
+
+
+IsoDate = Annotated[_dt.date, BeforeValidator(_iso_date)]
+"""A calendar date, sent as ``"YYYY-MM-DD"``."""
+
+
 class OrderLineIn(_In):
     """One order line."""
 
@@ -153,12 +178,10 @@ class PriceRequest(CheckRequest):
     """Choices to complete, turn into a bill of materials and price."""
 
     customer: Id | None = Field(None, description="Customer id from the price book.")
-    date: _dt.date | None = Field(
+    date: IsoDate | None = Field(
         None, description="Pricing date YYYY-MM-DD (default: today on the server)."
     )
     quantity: StrictInt = Field(1, ge=1, le=1_000_000, description="How many configured units.")
-
-    model_config = ConfigDict(extra="forbid", strict=False)
 
 
 Text = Annotated[StrictStr, Field(min_length=1, max_length=300, pattern=r"^[^\x00-\x1f]*$")]
@@ -468,7 +491,8 @@ class PriceOut(_Open):
     approval_level: int
     approvals: list[ApprovalOut]
     completed: bool = Field(
-        description="true when the selections were incomplete and the server completed them."
+        description="true when the server picked values that neither the selections nor "
+        "the defaults decided (false when the defaults completed them)."
     )
     values: dict[str, SelectionValue]
     bom: list[BomLineOut]

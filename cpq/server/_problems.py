@@ -39,7 +39,7 @@ from cpq.errors import (
 )
 from cpq.server._registry import ProductUnavailable, UnknownProduct
 
-__all__ = ["ERROR_BASE", "MEDIA_TYPE", "ProblemError", "from_exception", "problem"]
+__all__ = ["ERROR_BASE", "MEDIA_TYPE", "ProblemError", "encode_json", "from_exception", "problem"]
 
 ERROR_BASE = "https://cpq.dev/errors#"
 MEDIA_TYPE = "application/problem+json"
@@ -99,8 +99,23 @@ class ProblemError(Exception):
         return out
 
     def encode(self, instance: str | None = None) -> bytes:
-        """The problem as UTF-8 JSON."""
-        return json.dumps(self.body(instance), ensure_ascii=False, default=str).encode()
+        """The problem as UTF-8 JSON (escaped to ASCII when a text holds a lone surrogate)."""
+        return encode_json(self.body(instance))
+
+
+def encode_json(data: Any) -> bytes:
+    """``data`` as UTF-8 JSON; texts that cannot be UTF-8 (lone surrogates a client sent as
+    ``"\\ud800"``) are written as JSON escapes instead of failing.
+
+    Example:
+        >>> encode_json({"a": "\\ud800", "b": "ä"})
+        b'{"a": "\\\\ud800", "b": "\\\\u00e4"}'
+    """
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(data, ensure_ascii=True, default=str).encode()
 
 
 def problem(code: str, status: int, detail: str, **kwargs: Any) -> ProblemError:

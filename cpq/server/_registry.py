@@ -39,6 +39,7 @@ __all__ = ["LoadedProduct", "ProductRegistry", "ProductUnavailable", "UnknownPro
 log = logging.getLogger("cpq.server")
 
 _Signature = tuple[tuple[str, int, int], ...]
+_COMPANIONS = ("prices.yaml", "quote.yaml")
 
 
 class UnknownProduct(LookupError):
@@ -178,7 +179,7 @@ class ProductRegistry:
                 continue
             kind, issues = _kind_of(f)
             pid: str | None = None
-            if kind == "broken" and f.name not in ("prices.yaml", "quote.yaml"):
+            if kind == "broken" and f.name not in _COMPANIONS:
                 problems.extend(issues)
             elif kind == "product":
                 try:
@@ -191,6 +192,10 @@ class ProductRegistry:
                         pid = ruleset.product.id
                     else:
                         log.warning("skipping %s: it includes files outside %s", f, self.root)
+            if pid is None and hit is not None and hit[2] and f.name not in _COMPANIONS:
+                # a product file that loaded before and no longer does keeps its id, so that
+                # get() answers "unavailable until fixed" instead of "unknown product"
+                kind, pid = "product", hit[2]
             seen[f] = (stamp, kind, pid)
         self._seen = seen
         for f, (_, kind, found) in seen.items():
@@ -200,11 +205,8 @@ class ProductRegistry:
             if pid in sources:
                 log.warning("skipping %s: product id %r is already defined", f, pid)
                 continue
-            own = f.parent / "prices.yaml"
-            book = self.extra_prices.get(pid) or (own if own.is_file() else None)
-            book = book or self.extra_prices.get("*")
-            quote = f.parent / "quote.yaml"
-            sources[pid] = _Source(f, book, quote if quote.is_file() else None)
+            book, quote, _ = self._companions(f, pid)
+            sources[pid] = _Source(f, book, quote)
         with self._lock:
             self._sources = sources
             self._order = list(sources)
@@ -212,6 +214,21 @@ class ProductRegistry:
             self.problems = problems
             for gone in set(self._loaded) - set(sources):
                 del self._loaded[gone]
+
+    def _companions(
+        self, product_file: Path, pid: str
+    ) -> tuple[Path | None, Path | None, list[Path]]:
+        """The product's price book and quote profile as they are now, and the files to watch
+        for them (``prices.yaml`` and ``quote.yaml`` next to the product whether or not they
+        exist, so that adding or removing one is noticed)."""
+        own = product_file.parent / "prices.yaml"
+        quote = product_file.parent / "quote.yaml"
+        extra = self.extra_prices.get(pid)
+        watch = [quote] if extra is not None else [own, quote]
+        book = extra or (own if own.is_file() else None) or self.extra_prices.get("*")
+        if book is not None and book not in watch:
+            watch.append(book)
+        return book, (quote if quote.is_file() else None), watch
 
     def _maybe_rescan(self) -> None:
         if time.monotonic() - self._scanned >= self.rescan_interval:
@@ -278,9 +295,8 @@ class ProductRegistry:
             return loaded
 
     def _load(self, product: str, source: _Source) -> LoadedProduct:
-        before = _signature(
-            [p for p in (source.product_file.resolve(), source.prices, source.quote_profile) if p]
-        )
+        prices, quote_profile, companions = self._companions(source.product_file, product)
+        before = _signature([source.product_file.resolve(), *companions])
         try:
             ruleset = load_ruleset(source.product_file)
         except RulesetError as exc:
@@ -299,17 +315,17 @@ class ProductRegistry:
                 self.root,
             )
         book: PriceBook | None = None
-        if source.prices is not None:
+        if prices is not None:
             try:
-                book = load_price_book(source.prices)
+                book = load_price_book(prices)
             except PriceBookError as exc:
                 raise ProductUnavailable(product, exc.issues, self.root) from None
         watched = list(dict.fromkeys([source.product_file.resolve(), *files]))
-        watched += [p for p in (source.prices, source.quote_profile) if p is not None]
+        watched += [p for p in companions if p not in watched]
         # the files read first keep the state they had *before* loading: a change made while
         # loading then shows as a change on the next lookup, which loads again
         first = {entry[0]: entry for entry in before}
         sig = tuple(first.get(e[0], e) for e in _signature(watched))
         self._versions += 1
         log.info("loaded product %s (version %d)", product, self._versions)
-        return LoadedProduct(product, ruleset, book, source.quote_profile, self._versions, sig)
+        return LoadedProduct(product, ruleset, book, quote_profile, self._versions, sig)
