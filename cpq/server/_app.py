@@ -12,7 +12,14 @@ import re
 import threading
 import time
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -479,6 +486,60 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 _POST_ERRORS = _errors(400, 404, 413, 422, 500, 503)
 
 
+_UNION_TAG = re.compile(
+    r"^(str|bool|int|float|list\[.*\]|dict\[.*\]|constrained-\w+|function-\w+\[.*\])$"
+)
+_TYPE_WORDS = {
+    "string_type": "must be text",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "float_type": "must be a number",
+    "list_type": "must be a list",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "missing": "is required",
+    "extra_forbidden": "is not a field of this request",
+}
+
+
+def _plain_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """pydantic's validation errors as one plain-language problem per field.
+
+    Example:
+        >>> _plain_errors([{"loc": ("body", "time_limit"), "type": "float_type",
+        ...                 "msg": "Input should be a valid number"}])
+        [{'loc': ['body', 'time_limit'], 'msg': 'must be a number', 'type': 'float_type'}]
+    """
+    fields: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for e in errors:
+        parts = [str(x) for x in e.get("loc", ())]
+        if len(parts) > 2 and _UNION_TAG.match(parts[-1]):
+            parts = parts[:-1]  # the member of a union pydantic tried
+        fields.setdefault(tuple(parts), []).append(e)
+    out: list[dict[str, Any]] = []
+    for loc, errs in fields.items():
+        first = errs[0]
+        kind = str(first.get("type", ""))
+        if len(loc) == 1:
+            msg = 'the body must be a JSON object such as {"selections": {}}'
+        elif len(loc) == 3 and loc[1] in ("selections", "preferences") and len(errs) > 1:
+            msg = "must be a value id (text), true or false, a whole number, or a list of value ids"
+        elif loc[-1] == "quantity" and len(errs) > 1:
+            msg = "must be a whole number of at least 1, or a decimal number as text such as '2.5'"
+        elif kind in _TYPE_WORDS:
+            msg = _TYPE_WORDS[kind]
+        else:
+            msg = str(first.get("msg", "is not valid"))
+            msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+            for word in ("Input should", "String should", "List should", "Dictionary should"):
+                msg = msg.replace(word, "must")
+            msg = msg.replace("must match pattern", "must have the form")
+        out.append({"loc": list(loc), "msg": msg, "type": kind})
+    return out
+
+
 def _lifespan(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Limit the worker's thread pool for the routes (they are CPU-bound) to ``threads``."""
 
@@ -531,17 +592,21 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 ]
             )  # fmt: skip
             return _problem_response(err, request.url.path)
-        items = [
-            {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", "")),
-             "type": str(e.get("type", ""))}
-            for e in errors
-        ]  # fmt: skip
-        first = items[0] if items else {"loc": [], "msg": "invalid request"}
-        where = ".".join(first["loc"][1:]) or "body"
+        sent = request.headers.get("content-type", "")
+        if not sent.split(";")[0].strip().lower().endswith("json"):
+            err = problem(
+                "invalid-request",
+                422,
+                "send the body as JSON with the header Content-Type: application/json",
+            )
+            return _problem_response(err, request.url.path)
+        items = _plain_errors(errors)
+        first = items[0] if items else {"loc": [], "msg": "the request is not valid"}
+        where = ".".join(first["loc"][1:])
         err = problem(
             "invalid-request",
             422,
-            f"{where}: {first['msg']}"
+            (f"{where}: {first['msg']}" if where else str(first["msg"]))
             + (f" (and {len(items) - 1} more)" if len(items) > 1 else ""),
             problems=items,
         )

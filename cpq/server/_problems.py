@@ -123,10 +123,28 @@ def problem(code: str, status: int, detail: str, **kwargs: Any) -> ProblemError:
     return ProblemError(code, status, detail, **kwargs)
 
 
+def one_line(text: str) -> str:
+    """A library message on one line (its indented detail lines joined with ``; ``).
+
+    Example:
+        >>> one_line("2 lines have no price:\\n  line 1 'A': none\\n  line 2 'B': none")
+        "2 lines have no price: line 1 'A': none; line 2 'B': none"
+    """
+    head, *rest = [line.strip() for line in text.splitlines() if line.strip()] or [""]
+    return " ".join([head, "; ".join(rest)]) if rest else head
+
+
 def from_exception(exc: BaseException) -> ProblemError | None:
     """The problem for a library exception, or ``None`` when it is not one we expect."""
     if isinstance(exc, ProblemError):
         return exc
+    err = _from_exception(exc)
+    if err is not None:
+        err.detail = one_line(err.detail)
+    return err
+
+
+def _from_exception(exc: BaseException) -> ProblemError | None:
     if isinstance(exc, UnknownProduct):
         from cpq.errors import did_you_mean
 

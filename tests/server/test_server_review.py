@@ -204,3 +204,46 @@ def test_serve_refuses_bad_options(tmp_path: Path, args: list[str]) -> None:
     )
     assert out.returncode == 2, (args, out.stderr)
     assert "Traceback" not in out.stderr
+
+
+# -- lesser remarks: plain-language details ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "words"),
+    [
+        ("options", {"selections": {"medium": 1.5}}, "selections.medium: must be a value id"),
+        ("options", {"time_limit": "1"}, "time_limit: must be a number"),
+        ("options", {"reasons": "x"}, "reasons: must be 'minimal', 'core' or 'none'"),
+        ("options", {"selections": {}, "foo": 1}, "foo: is not a field of this request"),
+        ("options", [1], "the body must be a JSON object"),
+        ("options", {"time_limit": 0}, "time_limit: must be greater than or equal to 0.5"),
+        ("price", {"date": "2026-02-30"}, "date: '2026-02-30' is not a date of the calendar"),
+        ("check-order", {"lines": [{"sku": "x", "quantity": "a"}]}, "lines.0.quantity: must be"),
+        ("check-order", {}, "lines: is required"),
+    ],
+)
+def test_invalid_request_details_are_plain_language(
+    api: TestClient, path: str, body: object, words: str
+) -> None:
+    problem = assert_problem(api.post(f"{PUMP}/{path}", json=body), 422, "invalid-request")
+    detail = str(problem["detail"])
+    assert detail.startswith(words), detail
+    assert "Input should" not in detail and "Value error" not in detail, detail
+    assert ".str" not in detail and "constrained" not in detail, detail
+    for item in problem["problems"]:  # type: ignore[attr-defined]
+        assert "Input should" not in item["msg"], item
+
+
+def test_a_body_that_is_not_sent_as_json_says_so(api: TestClient) -> None:
+    for headers in ({}, {"content-type": "text/plain"}):
+        r = api.post(f"{PUMP}/options", content=b'{"selections": {}}', headers=headers)
+        problem = assert_problem(r, 422, "invalid-request")
+        assert "Content-Type: application/json" in str(problem["detail"])
+
+
+def test_a_missing_price_detail_is_one_line(api: TestClient) -> None:
+    body = {"selections": {}, "customer": "K-1001", "date": "1990-01-01"}
+    problem = assert_problem(api.post(f"{PUMP}/price", json=body), 422, "missing-price")
+    assert "\n" not in str(problem["detail"]) and "  " not in str(problem["detail"])
+    assert "CP-BASE" in str(problem["detail"])
