@@ -472,8 +472,11 @@ _ERRORS = {
     404: "No such product (`unknown-product`) or, for prices, no price book (`no-price-book`).",
     413: "The body is larger than the server's limit (`request-too-large`).",
     422: "Wrong fields or types (`invalid-request`), an unknown attribute or value "
-    "(`unknown-selection`), or input the library rejects (see the code).",
+    "(`unknown-selection`), a rule construct the server's backend cannot handle "
+    "(`unsupported-feature`), or input the library rejects (see the code).",
     500: "An unexpected error (`internal-error`); the server logged it.",
+    501: "The server's solver backend is not installed (`backend-unavailable`) or, for "
+    "quotes, PDF rendering is not available (`pdf-unavailable`).",
     503: "The product's files do not load at the moment (`product-unavailable`) or the "
     "solver ran out of time where no partial answer exists (`solver-timeout`).",
 }
@@ -483,7 +486,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {c: {"model": Problem, "description": _ERRORS.get(c, "Error")} for c in codes}
 
 
-_POST_ERRORS = _errors(400, 404, 413, 422, 500, 503)
+_POST_ERRORS = _errors(400, 404, 413, 422, 500, 501, 503)
 
 
 _UNION_TAG = re.compile(

@@ -436,18 +436,58 @@ def test_answers_depend_only_on_the_request(api: TestClient) -> None:
 # -- the page and the extra --------------------------------------------------------------------
 
 
-def test_static_files_are_served_from_the_package(api: TestClient) -> None:
-    """/ serves static/index.html when the page is installed; /static/ serves its files."""
-    from cpq.server._app import STATIC
+def raw_get(app: object, path: str) -> tuple[int, bytes]:
+    """GET ``path`` straight through the ASGI app: no client normalises ``..`` away first."""
+    import anyio
 
-    index = STATIC / "index.html"
+    messages: list[dict[str, object]] = []
+    asked: list[int] = []
+
+    async def receive() -> dict[str, object]:
+        if not asked:
+            asked.append(1)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await anyio.sleep_forever()  # the client stays connected until the answer is sent
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, object]) -> None:
+        messages.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
+             "root_path": "", "query_string": b"", "headers": [(b"host", b"test")],
+             "client": ("127.0.0.1", 1), "server": ("test", 80)}  # fmt: skip
+    anyio.run(app, scope, receive, send)  # type: ignore[arg-type]
+    status = next(int(m["status"]) for m in messages if m["type"] == "http.response.start")  # type: ignore[call-overload]
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")  # type: ignore[misc]
+    return status, body
+
+
+def test_static_files_are_served_from_the_package(api: TestClient) -> None:
+    """/ serves static/index.html; /static/ serves the page's files and nothing above them."""
     r = api.get("/")
-    if index.is_file():
-        assert r.status_code == 200 and "text/html" in r.headers["content-type"]
-    else:
-        assert_problem(r, 404, "not-found")
-    assert api.get("/static/../../_app.py").status_code == 404
-    assert api.get("/static/%2e%2e/_app.py").status_code == 404
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    assert api.get("/static/app.js").status_code == 200
+    app = api.app
+    # the raw path reaches the static files as sent (".." inside the folder is served) ...
+    assert raw_get(app, "/static/../static/app.js")[0] == 200
+    # ... and nothing outside the folder is
+    for path in [
+        "/static/../_app.py",
+        "/static/../../cpq/server/_app.py",
+        "/static/../__init__.py",
+    ]:
+        status, body = raw_get(app, path)
+        assert status == 404 and b"import" not in body, (path, body[:200])
+
+
+def test_the_page_missing_is_a_404_problem(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    import cpq.server._app as server_app
+
+    monkeypatch.setattr(server_app, "STATIC", tmp_path)
+    assert_problem(client().get("/"), 404, "not-found")
 
 
 def test_import_cpq_does_not_import_fastapi() -> None:

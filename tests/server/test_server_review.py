@@ -247,3 +247,11 @@ def test_a_missing_price_detail_is_one_line(api: TestClient) -> None:
     problem = assert_problem(api.post(f"{PUMP}/price", json=body), 422, "missing-price")
     assert "\n" not in str(problem["detail"]) and "  " not in str(problem["detail"])
     assert "CP-BASE" in str(problem["detail"])
+
+
+def test_the_openapi_document_lists_501_on_the_solver_endpoints(api: TestClient) -> None:
+    paths = api.get("/openapi.json").json()["paths"]
+    for name in ["options", "check", "complete", "explain", "check-order", "price", "quote"]:
+        responses = paths[f"{API}/products/{{product}}/{name}"]["post"]["responses"]
+        assert "501" in responses and "backend-unavailable" in responses["501"]["description"]
+        assert "unsupported-feature" in responses["422"]["description"]
