@@ -162,7 +162,9 @@ def over_http(
             (f"/api/v1/products/{pid}/options", json.dumps({"selections": sel}).encode())
             for pid, sel in requests
         ]
-        # warm-up: every worker compiles every model once
+        # warm-up (first-request costs: imports, solver start-up). The models are compiled by
+        # every worker at start (cpq serve preloads); these requests share one keep-alive
+        # connection, so they do not necessarily reach every worker.
         with httpx.Client(base_url=base, timeout=30) as http:
             for path, body in bodies[:20] * workers:
                 http.post(path, content=body, headers={"content-type": "application/json"})
@@ -182,10 +184,16 @@ def over_http(
                         return
                     path, body = bodies[i % len(bodies)]
                     s = time.perf_counter()
-                    r = http.post(path, content=body, headers={"content-type": "application/json"})
+                    try:
+                        r = http.post(
+                            path, content=body, headers={"content-type": "application/json"}
+                        )
+                        ok = r.status_code == 200
+                    except Exception:  # a failed request (timeout, reset) is an error, counted
+                        ok = False
                     took = time.perf_counter() - s
                     with lock:
-                        if r.status_code == 200:
+                        if ok:
                             latencies.append(took)
                         else:
                             errors[0] += 1
