@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cpq._yaml import read_yaml_file
 from cpq.errors import Issue, PriceBookError, RulesetError
 from cpq.lint import _find_files, _kind_of
 from cpq.pricing import PriceBook, load_price_book
@@ -118,6 +119,34 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
+def _include_outside(product_file: Path, root: Path) -> str | None:
+    """The first include reachable from ``product_file`` that resolves outside ``root``, found
+    by reading only the files inside it (the loader would read the outside file before the
+    registry could refuse it); ``None`` when every include stays inside."""
+    todo = [product_file]
+    seen: set[Path] = set()
+    while todo and len(seen) < 1000:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        doc, _ = read_yaml_file(path)
+        data = doc.data if doc is not None else None
+        includes = data.get("include") if isinstance(data, dict) else None
+        for inc in includes if isinstance(includes, list) else []:
+            if not isinstance(inc, str):
+                continue
+            try:
+                target = (path.parent / inc).resolve()
+            except (OSError, ValueError):
+                continue  # the loader reports it
+            if not _inside(target, root):
+                return inc
+            if target.is_file():
+                todo.append(target)
+    return None
+
+
 class ProductRegistry:
     """Discovers the products under ``root``, loads them lazily and reloads them on change.
 
@@ -181,6 +210,8 @@ class ProductRegistry:
             pid: str | None = None
             if kind == "broken" and f.name not in _COMPANIONS:
                 problems.extend(issues)
+            elif kind == "product" and _include_outside(f, self.root) is not None:
+                log.warning("skipping %s: it includes files outside %s", f, self.root)
             elif kind == "product":
                 try:
                     ruleset = load_ruleset(f)
@@ -297,6 +328,12 @@ class ProductRegistry:
     def _load(self, product: str, source: _Source) -> LoadedProduct:
         prices, quote_profile, companions = self._companions(source.product_file, product)
         before = _signature([source.product_file.resolve(), *companions])
+        if _include_outside(source.product_file, self.root) is not None:
+            raise ProductUnavailable(
+                product,
+                [Issue("include-not-found", "an include points outside the folder")],
+                self.root,
+            )
         try:
             ruleset = load_ruleset(source.product_file)
         except RulesetError as exc:

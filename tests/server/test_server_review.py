@@ -255,3 +255,45 @@ def test_the_openapi_document_lists_501_on_the_solver_endpoints(api: TestClient)
         responses = paths[f"{API}/products/{{product}}/{name}"]["post"]["responses"]
         assert "501" in responses and "backend-unavailable" in responses["501"]["description"]
         assert "unsupported-feature" in responses["422"]["description"]
+
+
+# -- 10: an include outside the folder is refused before it is read --------------------------
+
+
+def test_an_include_outside_the_folder_is_refused_before_loading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cpq.server._registry as registry
+
+    outside = copy_rulesets(tmp_path / "outside", "pump")
+    root = copy_rulesets(tmp_path / "served", "pump")
+    product = root / "pump" / "product.yaml"
+    good = product.read_text(encoding="utf-8")
+    lib = outside / "_lib" / "motors.yaml"
+    loaded: list[Path] = []
+
+    def spy(path: Path) -> object:
+        loaded.append(Path(path))
+        return real(path)
+
+    real = registry.load_ruleset
+    monkeypatch.setattr(registry, "load_ruleset", spy)
+    escaping = good.replace("  - ../_lib/motors.yaml", f"  - {lib}", 1)
+    assert escaping != good
+    # a nested include: a library inside the folder that includes one outside
+    (root / "_lib" / "hop.yaml").write_text(f"library: hop\ninclude:\n  - {lib}\n", "utf-8")
+    nested = good.replace("  - ../_lib/motors.yaml", "  - ../_lib/hop.yaml", 1)
+    for text in (escaping, nested):
+        product.write_text(text, encoding="utf-8")
+        loaded.clear()
+        reg = registry.ProductRegistry(root)
+        assert reg.ids() == [] and loaded == [], loaded
+    # a product that loaded before and now includes outside: 503, still without reading it
+    product.write_text(good, encoding="utf-8")
+    api = client(root, rescan_interval=0.0)
+    assert api.get(PUMP).status_code == 200
+    touch_later(product, escaping)
+    loaded.clear()
+    assert_problem(api.post(f"{PUMP}/check", json={}), 503, "product-unavailable")
+    assert_problem(api.get(PUMP), 503, "product-unavailable")
+    assert loaded == [], loaded
