@@ -99,15 +99,20 @@ def _configurator(
             cfg.time_limit = time_limit
         else:
             cfg = Configurator(ruleset, backend=backend, time_limit=time_limit)
-        for item in sets or []:
-            if "=" not in item:
-                raise _fail(f"--set needs attribute=value, not {item!r}")
-            name, text = item.split("=", 1)
-            name = name.strip()
-            cfg.set(name, _parse_value(ruleset, name, text))
+        apply_sets(cfg, ruleset, sets)
     except CPQError as exc:
         raise _fail(str(exc)) from None
     return cfg
+
+
+def apply_sets(cfg: Any, ruleset: Ruleset, sets: list[str] | None) -> None:
+    """Apply ``--set attribute=value`` choices to a configurator, in order."""
+    for item in sets or []:
+        if "=" not in item:
+            raise _fail(f"--set needs attribute=value, not {item!r}")
+        name, text = item.split("=", 1)
+        name = name.strip()
+        cfg.set(name, _parse_value(ruleset, name, text))
 
 
 @contextlib.contextmanager

@@ -6,25 +6,17 @@ import sys
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from cpq.cli._app import app
+from cpq.cli.engine import _fail
 from cpq.errors import CPQError
-
-if TYPE_CHECKING:
-    from cpq.configurator import Configurator
-    from cpq.ruleset.model import Ruleset
 
 __all__: list[str] = []
 
 _FORMATS = ("html", "pdf", "md", "txt", "json")
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    sys.stderr.write(f"error: {message}\n")
-    return typer.Exit(code)
 
 
 def _day(text: str | None, what: str) -> date | None:
@@ -79,21 +71,6 @@ def _read_config(path: Path) -> dict[str, object]:
             value = int(value)
         out[str(key)] = value
     return out
-
-
-def _configurator_sets(
-    cfg: Configurator, ruleset: Ruleset, sets: list[str] | None
-) -> Configurator:
-    """Apply ``--set`` choices after the file ones (so the command line wins)."""
-    from cpq.cli.engine import _parse_value
-
-    for item in sets or []:
-        if "=" not in item:
-            raise _fail(f"--set needs attribute=value, not {item!r}")
-        name, text = item.split("=", 1)
-        name = name.strip()
-        cfg.set(name, _parse_value(ruleset, name, text))
-    return cfg
 
 
 def _format_of(fmt: str | None, output: Path | None) -> str:
@@ -174,7 +151,7 @@ def quote_command(
 
         cpq quote rulesets/pump --set medium=sea_water --customer K-1001 -o quote.html
     """
-    from cpq.cli.engine import _configurator, _load
+    from cpq.cli.engine import _configurator, _load, apply_sets
     from cpq.pricing import load_price_book
     from cpq.quote import QuoteItem, build_quote, load_quote_profile
     from cpq.quote.render import render_quote
@@ -196,7 +173,7 @@ def quote_command(
         if config is not None:
             for name, value in _read_config(config).items():
                 cfg.set(name, value)
-        cfg = _configurator_sets(cfg, ruleset, sets)
+        apply_sets(cfg, ruleset, sets)  # the command line wins over the file
         done = cfg.complete()
         if not done.is_valid:
             sys.stderr.write("error: the choices cannot be completed to a valid configuration\n")

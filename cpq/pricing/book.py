@@ -51,6 +51,7 @@ from cpq.pricing.schema import (
     TierSpec,
     all_field_names,
 )
+from cpq.ruleset.resolve import display_path
 
 __all__ = [
     "EMPTY_FILTER",
@@ -554,14 +555,6 @@ def find_price_book_file(path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def _display(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # pragma: no cover - other drive on Windows
-        return str(path)
-    return rel if not rel.startswith("..") else str(path)
-
-
 def check_price_book(path: str | os.PathLike[str]) -> tuple[PriceBook | None, list[Issue]]:
     """Load a price book and return it (or ``None``) with every issue found. Never raises.
 
@@ -577,7 +570,7 @@ def check_price_book(path: str | os.PathLike[str]) -> tuple[PriceBook | None, li
         (True, 'file-not-found')
     """
     file = find_price_book_file(path)
-    doc, issues = read_yaml_file(file, _display(file))
+    doc, issues = read_yaml_file(file, display_path(file))
     return _from_document(doc, issues)
 
 

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from cpq._yaml import YamlDocument, gc_paused, parse_yaml, read_yaml_file
 from cpq.errors import Issue, IssueCollector, QuoteProfileError, SourceLocation
 from cpq.pricing.schema import Amount, Percent
+from cpq.ruleset.resolve import display_path
 
 __all__ = [
     "TOP_LEVEL_KEY",
@@ -240,7 +241,7 @@ def check_quote_profile(path: str | os.PathLike[str]) -> tuple[QuoteProfile | No
         'Pumpenwerk Rhein-Neckar GmbH'
     """
     file = find_quote_profile_file(path)
-    doc, issues = read_yaml_file(file, _display(file))
+    doc, issues = read_yaml_file(file, display_path(file))
     return _from_document(doc, issues)
 
 
@@ -277,21 +278,11 @@ def quote_profile_json_schema() -> dict[str, Any]:
     return schema
 
 
-def _raise_or_return(
-    profile: QuoteProfile | None, issues: list[Issue], name: str
-) -> QuoteProfile:
+def _raise_or_return(profile: QuoteProfile | None, issues: list[Issue], name: str) -> QuoteProfile:
     errors = [i for i in issues if i.severity == "error"]
     if profile is not None and not errors:
         return profile
     raise QuoteProfileError(errors, f"the quote profile '{name}' has {len(errors)} problem(s)")
-
-
-def _display(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # pragma: no cover - other drive on Windows
-        return str(path)
-    return rel if not rel.startswith("..") else str(path)
 
 
 def _field_names() -> list[str]:
@@ -350,7 +341,7 @@ def lint_quote_profile(path: str | os.PathLike[str]) -> list[Issue]:
     from cpq.pricing.book import check_price_book, find_price_book_file
 
     file = find_quote_profile_file(path)
-    doc, issues = read_yaml_file(file, _display(file))
+    doc, issues = read_yaml_file(file, display_path(file))
     profile, issues = _from_document(doc, issues)
     if profile is None or doc is None:
         return issues
@@ -360,7 +351,7 @@ def lint_quote_profile(path: str | os.PathLike[str]) -> list[Issue]:
     book, _ = check_price_book(book_file)
     if book is None:
         return issues
-    book_name = _display(book_file)
+    book_name = display_path(book_file)
     for cid in profile.customers:
         if cid not in book.customers:
             from cpq.errors import did_you_mean
